@@ -1,0 +1,187 @@
+"""The task protocol every one of the 42 tasks implements."""
+
+from __future__ import annotations
+
+import ast
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .extract import extract_answer
+from .instance import Instance, Verdict, level_number
+from .parsing import ParseError
+from .seeding import check_seed, instance_rng
+
+CATEGORIES = ("algorithms", "graphs", "puzzles", "games")
+MODALITIES = ("image", "text")
+MAX_ANSWER_CHARS = 1_000_000
+
+
+class GenerationError(RuntimeError):
+    """A generator exhausted its attempt budget (a bug: levels must always be reachable)."""
+
+
+class RecordError(ValueError):
+    """A reference record cannot be turned into an instance; the message says why."""
+
+
+@dataclass
+class StepResult:
+    """Outcome of applying one step-mode action to a play state."""
+
+    state: Any
+    legal: bool
+    reason: str = ""
+    info: dict = field(default_factory=dict)
+
+
+class Task(ABC):
+    """One MM-HELIX task: generator, exact solver, verifier, renderer, prompts, reasoning trace.
+
+    Subclasses set the class attributes and implement the abstract methods. ``check`` is the raw
+    rule check on an already extracted answer; callers use :meth:`verify`, which bounds the input,
+    and never raises.
+    """
+
+    name: ClassVar[str]
+    category: ClassVar[str]
+    benchmark_id: ClassVar[str]
+    generator_key: ClassVar[str]
+    score_function: ClassVar[str] = "simple_str_match"
+    version: ClassVar[str] = "1"
+    answer_format: ClassVar[str] = ""
+    max_answer_chars: ClassVar[int] = 100_000
+
+    # ----- generation ---------------------------------------------------------------------------
+    @abstractmethod
+    def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
+        """Draw one instance state for ``level`` from ``rng``; returns (state, witness solution)."""
+
+    def instance(self, level: int | str, seed: int) -> Instance:
+        level = level_number(level)
+        seed = check_seed(seed)
+        state, witness = self.generate(instance_rng(self.name, level, seed), level)
+        return Instance(self.name, level, seed, self.version, state).with_witness(witness)
+
+    # ----- solving ------------------------------------------------------------------------------
+    @abstractmethod
+    def solve(self, inst: Instance) -> Any:
+        """One valid solution, computed exactly from the state."""
+
+    def solution(self, inst: Instance) -> Any:
+        if inst._witness is None:
+            inst.with_witness(self.solve(inst))
+        return inst._witness
+
+    @abstractmethod
+    def format_answer(self, inst: Instance, solution: Any) -> str:
+        """A solution written in the benchmark's answer format."""
+
+    def expert_answer(self, inst: Instance) -> str:
+        return self.format_answer(inst, self.solution(inst))
+
+    @abstractmethod
+    def trace(self, inst: Instance) -> str:
+        """Rule-based step-by-step reasoning that ends in the answer."""
+
+    def stats(self, inst: Instance) -> dict:
+        """Solver-work figures (search nodes, solution length, ...) used to compare levels."""
+        return {}
+
+    # ----- verification -------------------------------------------------------------------------
+    @abstractmethod
+    def check(self, inst: Instance, answer: str) -> Verdict:
+        """Parse leniently and check by the rules; may raise ParseError (turned into a verdict)."""
+
+    def verify(self, inst: Instance, answer: object) -> Verdict:
+        """Verify an extracted answer. Never raises; bounded time for any input."""
+        if answer is None:
+            return Verdict.fail("empty answer")
+        if isinstance(answer, (bytes, bytearray)):
+            answer = bytes(answer).decode("utf-8", errors="replace")
+        if not isinstance(answer, str):
+            return Verdict.fail(f"answer must be text, got {type(answer).__name__}")
+        if not answer.strip():
+            return Verdict.fail("empty answer")
+        if len(answer) > self.max_answer_chars:
+            return Verdict.fail(f"answer too long ({len(answer)} characters; at most {self.max_answer_chars})")
+        try:
+            return self.check(inst, answer)
+        except ParseError as err:
+            return Verdict.fail(str(err) or "could not parse the answer")
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError, ZeroDivisionError, RecursionError) as err:
+            return Verdict.fail(f"could not read the answer ({type(err).__name__}: {err})"[:300])
+
+    def verify_response(self, inst: Instance, response: object) -> tuple[str, Verdict]:
+        """Extract the final answer from a whole model response, then verify it."""
+        answer = extract_answer(response)
+        return answer, self.verify(inst, answer)
+
+    # ----- presentation -------------------------------------------------------------------------
+    @abstractmethod
+    def render(self, inst: Instance, play: Any = None, size: int = 512):
+        """A ``size``×``size`` RGB PIL image of the instance (or of a step-mode play state)."""
+
+    @abstractmethod
+    def prompt(self, inst: Instance, modality: str = "image") -> str:
+        """The question: ``image`` refers to the picture; ``text`` carries the full state."""
+
+    # ----- reference records --------------------------------------------------------------------
+    def from_record(self, record: dict) -> Instance:
+        """Build an instance from a reference ``annotations.json`` item or a published row."""
+        raise RecordError(f"{self.name}: importing reference records is not implemented")
+
+    # ----- step mode (tasks that have it override all of these) ----------------------------------
+    step_mode: ClassVar[bool] = False
+
+    def action_shape(self, inst: Instance) -> tuple[int, ...]:
+        """(n,) for Discrete(n); (n1, n2, ...) for MultiDiscrete."""
+        raise NotImplementedError(f"{self.name} has no step mode")
+
+    def play_init(self, inst: Instance) -> Any:
+        raise NotImplementedError(f"{self.name} has no step mode")
+
+    def play_apply(self, inst: Instance, play: Any, action: Any) -> StepResult:
+        raise NotImplementedError(f"{self.name} has no step mode")
+
+    def play_mask(self, inst: Instance, play: Any) -> np.ndarray:
+        raise NotImplementedError(f"{self.name} has no step mode")
+
+    def play_solved(self, inst: Instance, play: Any) -> bool:
+        raise NotImplementedError(f"{self.name} has no step mode")
+
+    def play_prompt(self, inst: Instance, play: Any, modality: str = "image") -> str:
+        raise NotImplementedError(f"{self.name} has no step mode")
+
+    def step_limit(self, inst: Instance) -> int:
+        raise NotImplementedError(f"{self.name} has no step mode")
+
+    def expert_actions(self, inst: Instance) -> list:
+        """The expert solution as a list of step-mode actions."""
+        raise NotImplementedError(f"{self.name} has no step mode")
+
+    def __repr__(self) -> str:
+        return f"<Task {self.name} ({self.category})>"
+
+
+def record_field(value: Any) -> Any:
+    """Decode a record field the way the benchmark does: literal ``\\n`` escapes become real
+    characters; JSON, then a Python literal; otherwise the string itself."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text[:1] in "[{(\"'" and text:
+        for loader in (json.loads, ast.literal_eval):
+            try:
+                return loader(text)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                continue
+    return unescape(value)
+
+
+def unescape(text: str) -> str:
+    """Turn the literal two-character escapes the published rows carry into real characters."""
+    return text.replace("\\n", "\n").replace("\\t", "\t").replace('\\"', '"').replace("\\'", "'")
