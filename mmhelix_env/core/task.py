@@ -141,6 +141,11 @@ class Task(ABC):
         """(n,) for Discrete(n); (n1, n2, ...) for MultiDiscrete."""
         raise NotImplementedError(f"{self.name} has no step mode")
 
+    def level_action_shape(self, level: int) -> tuple[int, ...]:
+        """The fixed action-space shape for every instance of ``level`` (the largest board of the
+        level where sizes vary; cells outside a smaller board are masked out)."""
+        return self.action_shape(self.instance(level, 0))
+
     def play_init(self, inst: Instance) -> Any:
         raise NotImplementedError(f"{self.name} has no step mode")
 
