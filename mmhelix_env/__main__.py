@@ -32,6 +32,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([dict(zip(("id", "category", "level", "modes"), r)) for r in rows], indent=1))
         return 0
+    if args.markdown:
+        print("| task | category | modes | ids |\n|---|---|---|---|")
+        for name, task in TASKS.items():
+            ids = " ".join(f"`{e}`" for e, *_ in rows if parse_env_id(e)[0] == name)
+            print(f"| {name} | {task.category} | {'answer, step' if task.step_mode else 'answer'} | {ids} |")
+        return 0
     width = max(len(r[0]) for r in rows) if rows else 10
     print(f"{'id':<{width}}  {'category':<10}  level  modes")
     for eid, cat, level, modes in rows:
@@ -108,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("list", help="registered ids with category and level")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--markdown", action="store_true", help="one row per task, for the README")
     p.set_defaults(fn=cmd_list)
     p = sub.add_parser("show", help="render an instance to PNG and print its prompt")
     p.add_argument("id")

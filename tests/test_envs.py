@@ -85,7 +85,7 @@ def test_step_env_mask_illegal_and_solve():
     inst = info["instance"]
     assert info["action_mask"].dtype == bool
     total = 0.0
-    for k, action in enumerate(TOY.expert_actions(inst)):
+    for action in TOY.expert_actions(inst):
         obs, reward, terminated, truncated, info = env.step(action)
         assert not info["illegal"]
         total += reward

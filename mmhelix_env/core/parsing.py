@@ -8,9 +8,9 @@ not numbers here. All parsers are linear in the input and refuse input over thei
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from collections.abc import Mapping, Sequence
 
 DEFAULT_MAX_CHARS = 20_000
 

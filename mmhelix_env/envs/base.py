@@ -32,7 +32,8 @@ def coerce_instance(task: Task, given: Any) -> Instance:
     elif isinstance(given, dict):
         inst = task.from_record(given)
     else:
-        raise TypeError(f"options['instance'] must be an Instance, its dict, or a reference record; got {type(given).__name__}")
+        raise TypeError("options['instance'] must be an Instance, its dict, or a reference record; "
+                        f"got {type(given).__name__}")
     if inst.task != task.name:
         raise ValueError(f"instance is for task {inst.task}, this env runs {task.name}")
     return inst

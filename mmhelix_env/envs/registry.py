@@ -52,7 +52,8 @@ def register_all(tasks: dict[str, Task]) -> tuple[str, ...]:
     return tuple(ids)
 
 
-def make_vec(env_id_: str, num_envs: int = 1, vectorization_mode: str = "sync", **env_kwargs: Any) -> gym.vector.VectorEnv:
+def make_vec(env_id_: str, num_envs: int = 1, vectorization_mode: str = "sync",
+             **env_kwargs: Any) -> gym.vector.VectorEnv:
     """A vector env over ``num_envs`` copies of an id. Async mode uses ``shared_memory=False``: Gymnasium's
     shared memory cannot hold Text observations (it silently returns '000…')."""
     fns = [lambda: gym.make(env_id_, **env_kwargs) for _ in range(num_envs)]

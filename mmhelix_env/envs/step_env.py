@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -12,7 +12,7 @@ from .base import TaskEnv
 from .spaces import discrete_action_space
 
 
-@lru_cache(maxsize=None)
+@cache
 def _level_shape(task: Task, level: int) -> tuple[int, ...]:
     return tuple(int(n) for n in task.level_action_shape(level))
 

@@ -35,7 +35,8 @@ def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_DIR / name), max(int(size), 6))
 
 
-def new_canvas(size: int | tuple[int, int] = DEFAULT_SIZE, color=BACKGROUND) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+def new_canvas(size: int | tuple[int, int] = DEFAULT_SIZE,
+               color=BACKGROUND) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     wh = (size, size) if isinstance(size, int) else tuple(size)
     img = Image.new("RGB", wh, color)
     return img, ImageDraw.Draw(img)
@@ -46,7 +47,8 @@ def text_size(text: str, fnt: ImageFont.FreeTypeFont) -> tuple[int, int]:
     return right - left, bottom - top
 
 
-def fit_font(text: str, max_w: float, max_h: float, bold: bool = False, start: int | None = None) -> ImageFont.FreeTypeFont:
+def fit_font(text: str, max_w: float, max_h: float, bold: bool = False,
+             start: int | None = None) -> ImageFont.FreeTypeFont:
     """The largest bundled font (in whole px) whose rendering of ``text`` fits in max_w × max_h."""
     size = int(start or max_h)
     while size > 6:
@@ -65,7 +67,8 @@ def draw_text(draw: ImageDraw.ImageDraw, center: tuple[float, float], text: str,
 
 
 def draw_label_box(draw: ImageDraw.ImageDraw, center: tuple[float, float], text: str,
-                   fnt: ImageFont.FreeTypeFont, border=INK, fill=WHITE, ink=INK, pad: int = 3) -> tuple[int, int, int, int]:
+                   fnt: ImageFont.FreeTypeFont, border=INK, fill=WHITE, ink=INK,
+                   pad: int = 3) -> tuple[int, int, int, int]:
     """A text label in a bordered box centred on ``center``; returns the box (x0, y0, x1, y1)."""
     w, h = text_size(text, fnt)
     cx, cy = round(center[0]), round(center[1])

@@ -43,7 +43,8 @@ class GridLayout:
 
     @property
     def bounds(self) -> tuple[int, int, int, int]:
-        return (round(self.x0), round(self.y0), round(self.x0 + self.cols * self.cell), round(self.y0 + self.rows * self.cell))
+        x1, y1 = self.x0 + self.cols * self.cell, self.y0 + self.rows * self.cell
+        return (round(self.x0), round(self.y0), round(x1), round(y1))
 
     def cell_at(self, x: float, y: float) -> tuple[int, int] | None:
         """The cell under a pixel (for mouse play), or None."""
