@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmhelix_env.render import WHITE, new_canvas
+from mmhelix_env.render import WHITE, boxes_overlap, new_canvas
 from mmhelix_env.render.graph import (
     EDGE_COLORS,
     NODE_FILL,
-    boxes_overlap,
     circular_layout,
     count_crossings,
     crossing_pairs,

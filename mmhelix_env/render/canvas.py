@@ -78,6 +78,11 @@ def draw_label_box(draw: ImageDraw.ImageDraw, center: tuple[float, float], text:
     return box
 
 
+def boxes_overlap(a, b, gap: float = 0) -> bool:
+    """Whether two inclusive pixel boxes (x0, y0, x1, y1) come within ``gap`` of sharing a pixel."""
+    return a[0] <= b[2] + gap and b[0] <= a[2] + gap and a[1] <= b[3] + gap and b[1] <= a[3] + gap
+
+
 def letterbox(img: Image.Image, size: int | tuple[int, int] = DEFAULT_SIZE, color=BACKGROUND) -> Image.Image:
     """Scale ``img`` to fit inside a fixed canvas, keeping its aspect ratio, centred."""
     wh = (size, size) if isinstance(size, int) else tuple(size)

@@ -354,10 +354,6 @@ def label_box(center: Pos, text: str, fnt: ImageFont.FreeTypeFont, pad: int = 3)
     return (ox + left - pad, oy + top - pad, ox + right + pad, oy + bottom + pad), (ox, oy)
 
 
-def boxes_overlap(a: Box, b: Box, gap: int = 0) -> bool:
-    return a[0] <= b[2] + gap and b[0] <= a[2] + gap and a[1] <= b[3] + gap and b[1] <= a[3] + gap
-
-
 def box_circle_distance(box: Box, center: Pos) -> float:
     dx = max(box[0] - center[0], 0.0, center[0] - box[2])
     dy = max(box[1] - center[1], 0.0, center[1] - box[3])

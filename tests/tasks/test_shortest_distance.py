@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmhelix_env.core import Instance, RecordError, extract_answer, instance_rng
-from mmhelix_env.render.graph import boxes_overlap
+from mmhelix_env.render import boxes_overlap
 from mmhelix_env.tasks import discover
 from mmhelix_env.tasks.graphs.shortest_distance import LEVEL_PARAMS, TASK, build_graph, dijkstra
 
