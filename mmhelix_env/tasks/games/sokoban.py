@@ -33,7 +33,6 @@ from ._sokoban_solver import (
     astar,
     generate_level,
     level_from_rows,
-    parse_rows,
     pushes_to_moves,
     remember,
 )
@@ -383,19 +382,14 @@ class Sokoban(Task):
             raise RecordError("initial_state is empty")
         if len(lines) > 60 or max(len(x) for x in lines) > 60:
             raise RecordError("map larger than 60 x 60")
-        H, W, walls, goals, boxes, players = parse_rows(lines)
-        if len(players) != 1:
-            raise RecordError(f"expected exactly one player, found {len(players)}")
-        if not boxes or len(boxes) != len(goals):
-            raise RecordError(f"expected as many boxes as goals (at least one), found {len(boxes)} boxes and "
-                              f"{len(goals)} goals")
-        if set(boxes) == set(goals):
+        try:
+            parsed = level_from_rows(lines)
+        except ValueError as err:
+            raise RecordError(str(err)) from None
+        if set(parsed.boxes) == parsed.board.goalset:
             raise RecordError("the map is already solved (every box is on a goal)")
-        board = Board(H, W, walls, goals)
-        box_idx = tuple(sorted(board.idx(r, c) for r, c in boxes))
-        player = board.idx(*players[0])
-        rows = tuple(board.rows(box_idx, player))
-        remember(rows, Level(board, box_idx, player))
+        rows = tuple(parsed.board.rows(parsed.boxes, parsed.player))
+        remember(rows, parsed)
         try:
             level = level_number(record_field(record.get("difficulty")))
         except (ValueError, TypeError) as err:
