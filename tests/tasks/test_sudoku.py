@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -250,12 +249,10 @@ GARBAGE = [
 ]
 
 
-def test_garbage_fast_and_rejected(instances):
+def test_garbage_rejected(instances):
     inst = instances[1][0]
     for text in GARBAGE:
-        t0 = time.perf_counter()
         v = TASK.verify(inst, text)
-        assert (time.perf_counter() - t0) < 0.05
         assert not v.correct and v.reason
         answer, v = TASK.verify_response(inst, text)
         assert not v.correct
@@ -275,17 +272,6 @@ def test_arbitrary_number_lists(values, sep):
     inst = TASK.instance(2, 0)
     v = TASK.verify(inst, sep.join(map(str, values)))
     assert isinstance(v.correct, bool) and v.reason
-
-
-def test_verify_speed(instances):
-    inst = instances[5][0]
-    answer = TASK.expert_answer(inst)
-    times = []
-    for _ in range(50):
-        t0 = time.perf_counter()
-        TASK.verify(inst, answer)
-        times.append(time.perf_counter() - t0)
-    assert np.median(times) < 0.001
 
 
 # ---------------------------------------------------------------------------------------------------------------
