@@ -88,13 +88,15 @@ def test_check_env(env_id):
 def test_expert_answers_verify_and_mutations_fail(name, level):
     task = mmhelix_env.TASKS[name]
     mutate = MUTATORS[name]
+    env = gym.make(mmhelix_env.env_id(name, level), modality="text").unwrapped  # same reward path, no rendering
     for seed in SEEDS:
         inst = task.instance(level, seed)
         assert inst.level == level and inst.task == name
         answer = mmhelix_env.expert_answer(inst)
         for wrapped in (f"\\boxed{{{answer}}}", f"reasoning...\n<answer>{answer}</answer>", answer):
-            verdict = mmhelix_env.verify(inst, wrapped)
-            assert verdict.correct and verdict.score == 1.0, (seed, wrapped[:80], verdict.reason)
+            env.reset(options={"instance": inst})
+            _, reward, terminated, _, info = env.step(wrapped)
+            assert reward == 1.0 and terminated and info["score"] == 1.0, (seed, wrapped[:80], info["reason"])
         mutants = list(dict.fromkeys(m for m in mutate(task, inst, answer) if m != answer))
         assert len(mutants) >= 5, (seed, mutants)
         for mutant in mutants:
