@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+from mmhelix_env.core import Instance, RecordError
 from mmhelix_env.envs import BOXED_INSTRUCTION, AnswerEnv, StepEnv, parse_env_id
 from tests.toy import ToyTask
 
@@ -119,6 +120,20 @@ def test_bad_constructor_arguments():
         AnswerEnv(TOY, 9)
     with pytest.raises(ValueError):
         AnswerEnv(TOY, 1, max_attempts=0)
+
+
+def test_record_import_template():
+    rec = {"category": "TOY", "initial_state": '{"target": 7}', "difficulty": "2", "answer": "4"}
+    inst = TOY.from_record(rec)
+    assert (inst.level, inst.source, inst.seed, inst._witness) == (2, "reference", None, 4)
+    assert inst.fingerprint == Instance("Toy", 5, 9, "1", {"target": 7}).fingerprint
+    assert TOY.from_record({**rec, "answer": "5"})._witness is None  # a wrong stored answer is dropped
+    assert TOY.from_record({"initial_state": {"target": 7}, "answer": ["4"]}).level == 1  # level from the hint
+    for bad, why in (({**rec, "category": "sokoban"}, "category"), ({**rec, "difficulty": 9}, "difficulty"),
+                     ({"initial_state": {"target": 70}}, "no difficulty"), ({**rec, "initial_state": "x"}, "target"),
+                     ("not a dict", "dict")):
+        with pytest.raises(RecordError, match=why):
+            TOY.from_record(bad)
 
 
 def test_parse_env_id():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from mmhelix_env.core import Instance, StepResult, Task, Verdict, parse_int
+from mmhelix_env.core import Instance, RecordError, StepResult, Task, Verdict, parse_int, record_field
 from mmhelix_env.render import draw_text, font, new_canvas
 
 
@@ -42,6 +42,18 @@ class ToyTask(Task):
 
     def prompt(self, inst, modality="image"):
         return f"Reach {inst.state['target']} from 0 adding 1 or 2. How many additions at least?"
+
+    def record_state(self, record):
+        state = record_field(record.get("initial_state"))
+        if not isinstance(state, dict) or not isinstance(state.get("target"), int):
+            raise RecordError("initial_state needs an integer target")
+        return {"target": state["target"]}
+
+    def record_level_hint(self, record, state):
+        return 1 if state["target"] < 10 else None
+
+    def record_witness(self, inst, answer, verdict):
+        return verdict.parsed
 
     def action_shape(self, inst):
         return (2,)

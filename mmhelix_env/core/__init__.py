@@ -26,7 +26,9 @@ from .task import (
     RecordError,
     StepResult,
     Task,
+    record_answer_text,
     record_field,
+    record_level,
     unescape,
 )
 
@@ -35,5 +37,5 @@ __all__ = [
     "ParseError", "RecordError", "StepResult", "Task", "Verdict", "bounded", "canonical_json",
     "clean_markup", "derived_rng", "extract_answer", "find_ints", "instance_rng", "level_name",
     "level_number", "parse_coords", "parse_int", "parse_int_grid", "parse_moves", "parse_node_list",
-    "parse_number", "record_field", "strip_think", "unescape",
+    "parse_number", "record_answer_text", "record_field", "record_level", "strip_think", "unescape",
 ]

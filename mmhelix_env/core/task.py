@@ -130,9 +130,42 @@ class Task(ABC):
         """The question: ``image`` refers to the picture; ``text`` carries the full state."""
 
     # ----- reference records --------------------------------------------------------------------
+    record_categories: ClassVar[tuple[str, ...]] = ()  # category spellings accepted besides the ids above
+
     def from_record(self, record: dict) -> Instance:
-        """Build an instance from a reference ``annotations.json`` item or a published row."""
+        """Build an instance from a reference ``annotations.json`` item or a published row.
+
+        Shared checks live here; a task supplies :meth:`record_state` and, where it can,
+        :meth:`record_level_hint` and :meth:`record_witness`. The stored answer is kept only as a
+        witness, and only when it verifies."""
+        if not isinstance(record, dict):
+            raise RecordError(f"{self.name} record must be a dict, got {type(record).__name__}")
+        category = record.get("category")
+        accepted = {_norm(c) for c in (self.name, self.benchmark_id, self.generator_key, *self.record_categories)}
+        if category is not None and _norm(category) not in accepted:
+            raise RecordError(f"record category {category!r} is not {self.name}")
+        state = self.record_state(record)
+        level = record_level(record, self.record_level_hint(record, state))
+        inst = Instance(self.name, level, None, self.version, state, source="reference")
+        answer = record_answer_text(record.get("answer"))
+        if answer:
+            verdict = self.verify(inst, answer)
+            # checking may have cached the solver's solution; an imported instance carries a witness
+            # exactly when its stored answer verified
+            inst.with_witness(self.record_witness(inst, answer, verdict) if verdict.correct else None)
+        return inst
+
+    def record_state(self, record: dict) -> dict:
+        """The instance state in a record; raise RecordError(reason) when it is unusable."""
         raise RecordError(f"{self.name}: importing reference records is not implemented")
+
+    def record_level_hint(self, record: dict, state: dict) -> int | None:
+        """The level to use when a record carries no difficulty (None: such records are rejected)."""
+        return None
+
+    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> Any:
+        """The solution object to cache from a stored answer that verified (None: let the solver work)."""
+        return None
 
     # ----- step mode (tasks that have it override all of these) ----------------------------------
     step_mode: ClassVar[bool] = False
@@ -185,6 +218,40 @@ def record_field(value: Any) -> Any:
             except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
                 continue
     return unescape(value)
+
+
+def _norm(name: object) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def record_level(record: dict, hint: int | None = None) -> int:
+    """The record's ``difficulty`` (or ``level``) as 1..5; ``hint`` when the record has none."""
+    raw = record.get("difficulty", record.get("level"))
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if hint is None:
+            raise RecordError("record has no difficulty")
+        return level_number(hint)
+    try:
+        return level_number(int(str(raw).strip()) if isinstance(raw, str) and raw.strip().isdigit() else raw)
+    except (TypeError, ValueError) as err:
+        raise RecordError(f"bad difficulty {raw!r}: {err}") from None
+
+
+def record_answer_text(answer: Any) -> str:
+    """A stored answer as text: lists are flattened and joined with spaces, escapes unescaped."""
+    if answer is None:
+        return ""
+    if isinstance(answer, (list, tuple)):
+        flat: list = []
+        stack = [answer]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, (list, tuple)):
+                stack.extend(reversed(item))
+            else:
+                flat.append(str(item))
+        return " ".join(flat)
+    return unescape(str(answer)).strip()
 
 
 def unescape(text: str) -> str:

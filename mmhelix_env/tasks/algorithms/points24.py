@@ -748,24 +748,9 @@ class Points24(Task):
         return "\n".join(lines)
 
     # ----- reference records ----------------------------------------------------------------------
-    def from_record(self, record: dict) -> Instance:
-        if not isinstance(record, dict):
-            raise RecordError(f"24Points record must be a dict, got {type(record).__name__}")
-        category = record.get("category")
-        if category is not None and str(category).strip().lower() not in ("24points", "24_points"):
-            raise RecordError(f"record category {category!r} is not 24Points")
-        level = record.get("difficulty")
-        if level is None:
-            index = str(record.get("index", record.get("id", "")))
-            marker = index.find("difficulty")
-            if marker >= 0 and index[marker + 10 : marker + 11].isdigit():
-                level = int(index[marker + 10])
-        try:
-            level = int(str(level).strip())
-        except (TypeError, ValueError) as err:
-            raise RecordError(f"record has no usable difficulty ({level!r})") from err
-        if not 1 <= level <= 5:
-            raise RecordError(f"difficulty {level} is outside 1..5")
+    record_categories = ("24_points",)
+
+    def record_state(self, record: dict) -> dict:
         state = record_field(record.get("initial_state"))
         raw = state.get("numbers") if isinstance(state, dict) else state
         if isinstance(raw, str):
@@ -780,13 +765,17 @@ class Points24(Task):
         numbers.sort()
         if not solvable(numbers):
             raise RecordError(f"the numbers {numbers} cannot make 24")
-        inst = Instance(task=self.name, level=level, seed=None, version=self.version,
-                        state={"numbers": numbers}, source="reference")
-        answer = record.get("answer")
-        if isinstance(answer, str) and answer.strip():
-            if self.verify(inst, answer.strip()).correct:
-                inst.with_witness(answer.strip())
-        return inst
+        return {"numbers": numbers}
+
+    def record_level_hint(self, record: dict, state: dict) -> int | None:
+        index = str(record.get("index", record.get("id", "")))  # "24Points_difficulty{d}_{i}"
+        marker = index.find("difficulty")
+        if marker >= 0 and index[marker + 10 : marker + 11].isdigit():
+            return int(index[marker + 10])
+        return None
+
+    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> str:
+        return answer
 
 
 TASK = Points24()

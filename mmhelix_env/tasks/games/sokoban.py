@@ -14,7 +14,6 @@ import numpy as np
 from ...core import (
     GenerationError,
     Instance,
-    ParseError,
     RecordError,
     StepResult,
     Task,
@@ -358,12 +357,7 @@ class Sokoban(Task):
         return "\n".join(out)
 
     # ----- reference records ---------------------------------------------------------------------
-    def from_record(self, record: dict) -> Instance:
-        if not isinstance(record, dict):
-            raise RecordError("record must be a dict")
-        category = record.get("category")
-        if category is not None and str(category).strip().lower() != "sokoban":
-            raise RecordError(f"record category is {category!r}, not 'sokoban'")
+    def record_state(self, record: dict) -> dict:
         raw = record.get("initial_state")
         if raw is None:
             raise RecordError("record has no initial_state")
@@ -390,23 +384,10 @@ class Sokoban(Task):
             raise RecordError("the map is already solved (every box is on a goal)")
         rows = tuple(parsed.board.rows(parsed.boxes, parsed.player))
         remember(rows, parsed)
-        try:
-            level = level_number(record_field(record.get("difficulty")))
-        except (ValueError, TypeError) as err:
-            raise RecordError(f"bad difficulty {record.get('difficulty')!r}: {err}") from None
-        inst = Instance(task=self.name, level=level, seed=None, version=self.version, state={"rows": list(rows)},
-                        source="reference")
-        answer = record_field(record.get("answer"))
-        if isinstance(answer, (list, tuple)):
-            answer = " ".join(str(x) for x in answer)
-        if isinstance(answer, str) and answer.strip():
-            try:
-                verdict = self.check(inst, answer)
-            except ParseError:
-                verdict = None
-            if verdict is not None and verdict.correct:
-                inst.with_witness(list(verdict.parsed))
-        return inst
+        return {"rows": list(rows)}
+
+    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> list[str]:
+        return list(verdict.parsed)
 
     # ----- step mode -----------------------------------------------------------------------------
     def action_shape(self, inst: Instance) -> tuple[int, ...]:

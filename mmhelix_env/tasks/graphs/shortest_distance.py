@@ -349,34 +349,20 @@ class ShortestDistance(Task):
         return "\n".join(lines)
 
     # ----- reference records --------------------------------------------------------------------
-    def from_record(self, record: dict) -> Instance:
-        if not isinstance(record, dict):
-            raise RecordError("record must be a dict")
+    def record_state(self, record: dict) -> dict:
         state = self._state_from_initial(record.get("initial_state"))
         if state is None:
             state = self._state_from_text(record)
-        n = state["n"]
-        level = record.get("difficulty", record.get("level"))
-        try:
-            level = level_number(int(level) if isinstance(level, str) and level.strip().isdigit() else level)
-        except (TypeError, ValueError):
-            level = next((lv for lv, p in LEVEL_PARAMS.items() if p[0] * p[1] == n), None)
-            if level is None:
-                raise RecordError(f"record has no usable difficulty and {n} nodes match no level") from None
-        res = dijkstra(n, [tuple(e) for e in state["edges"]], state["source"], state["target"])
+        res = dijkstra(state["n"], [tuple(e) for e in state["edges"]], state["source"], state["target"])
         if res["distance"] is None:
             raise RecordError(f"node {state['target']} is unreachable from node {state['source']}")
-        inst = Instance(task=self.name, level=level, seed=None, version=self.version, state=state,
-                        source="reference")
-        answer = record.get("answer")
-        if answer is not None:
-            try:
-                stored = parse_number(str(record_field(answer)))
-            except ParseError:
-                stored = None
-            if stored is not None and stored == res["distance"]:
-                inst.with_witness({"distance": res["distance"], "path": tuple(res["path"])})
-        return inst
+        return state
+
+    def record_level_hint(self, record: dict, state: dict) -> int | None:
+        return next((lv for lv, p in LEVEL_PARAMS.items() if p[0] * p[1] == state["n"]), None)
+
+    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> dict:
+        return self.solution(inst)
 
     @staticmethod
     def _state_from_initial(raw: Any) -> dict | None:

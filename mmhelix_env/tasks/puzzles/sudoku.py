@@ -28,7 +28,6 @@ from ...core import (
     Verdict,
     parse_int_grid,
     record_field,
-    unescape,
 )
 from ...render import (
     BACKGROUND,
@@ -637,38 +636,23 @@ class Sudoku(Task):
         return "\n".join(out)
 
     # ----- reference records -----------------------------------------------------------------------------------
-    def from_record(self, record: dict) -> Instance:
-        if not isinstance(record, dict):
-            raise RecordError("record must be a dict")
+    def record_state(self, record: dict) -> dict:
         if "initial_state" not in record:
             raise RecordError("record has no initial_state")
         grid = _record_grid(record_field(record["initial_state"]))
         flat = [v for row in grid for v in row]
-        start = _setup(flat)
-        if start is None:
+        if _setup(flat) is None:
             raise RecordError("the givens break the Sudoku rules (a digit repeats in a row, column or box)")
         if not count_solutions(flat, 1)[0]:
             raise RecordError("the puzzle has no solution")
-        level = record.get("difficulty", record.get("level"))
-        givens = sum(1 for v in flat if v)
-        try:
-            level = int(str(level).strip()) if level is not None else None
-        except ValueError:
-            raise RecordError(f"unreadable difficulty {level!r}") from None
-        if level is None:
-            level = 1 if givens >= 40 else 2 if givens >= 36 else 3 if givens >= 32 else 4 if givens >= 28 else 5
-        if not 1 <= level <= 5:
-            raise RecordError(f"difficulty must be 1..5, got {level}")
-        state = {"size": 9, "givens": givens, "grid": grid}
-        inst = Instance(task=self.name, level=level, seed=None, version=self.version, state=state, source="reference")
-        answer = record.get("answer")
-        if isinstance(answer, (list, tuple)):
-            answer = " ".join(str(v) for v in _flatten(answer))
-        if isinstance(answer, str) and answer.strip():
-            verdict = self.verify(inst, unescape(answer))
-            if verdict.correct:
-                inst.with_witness(tuple(tuple(int(v) for v in row) for row in verdict.parsed))
-        return inst
+        return {"size": 9, "givens": sum(1 for v in flat if v), "grid": grid}
+
+    def record_level_hint(self, record: dict, state: dict) -> int:
+        givens = state["givens"]
+        return 1 if givens >= 40 else 2 if givens >= 36 else 3 if givens >= 32 else 4 if givens >= 28 else 5
+
+    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> tuple[tuple[int, ...], ...]:
+        return tuple(tuple(int(v) for v in row) for row in verdict.parsed)
 
     # ----- step mode -------------------------------------------------------------------------------------------
     def action_shape(self, inst: Instance) -> tuple[int, ...]:
