@@ -106,6 +106,26 @@ def test_step_env_illegal_move_is_flagged_noop_and_truncates():
     assert info["action_mask"].tolist() == [True, False]
 
 
+class LosingToy(ToyTask):
+    """The toy where stepping onto 1 loses the game."""
+
+    def play_lost(self, inst, play):
+        return play == 1
+
+
+def test_step_env_losing_move_terminates_with_reward_zero():
+    env = StepEnv(LosingToy(), 1)
+    env.reset(seed=2)
+    _, reward, terminated, truncated, info = env.step(0)
+    assert terminated and not truncated and reward == 0.0
+    assert info["lost"] and not info["illegal"] and not info["solved"]
+    with pytest.raises(RuntimeError):
+        env.step(1)
+    env.reset(seed=2)
+    _, reward, terminated, _, info = env.step(1)  # 0 -> 2 skips the losing cell
+    assert not terminated and not info["lost"]
+
+
 def test_step_env_out_of_space_action_is_flagged():
     env = StepEnv(TOY, 1)
     env.reset(seed=0)

@@ -191,6 +191,11 @@ class Task(ABC):
     def play_solved(self, inst: Instance, play: Any) -> bool:
         raise NotImplementedError(f"{self.name} has no step mode")
 
+    def play_lost(self, inst: Instance, play: Any) -> bool:
+        """True when a legal move has lost the game (a collision, a revealed mine): the episode then
+        ends with reward 0. Most puzzles cannot be lost."""
+        return False
+
     def play_prompt(self, inst: Instance, play: Any, modality: str = "image") -> str:
         raise NotImplementedError(f"{self.name} has no step mode")
 

@@ -18,7 +18,8 @@ def _level_shape(task: Task, level: int) -> tuple[int, ...]:
 
 
 class StepEnv(TaskEnv):
-    """Reward 1.0 on the step that solves the puzzle (then ``terminated``); an illegal move is a no-op
+    """Reward 1.0 on the step that solves the puzzle (then ``terminated``); a legal move that loses the
+    game (``Task.play_lost``) terminates with reward 0 and ``info["lost"]``; an illegal move is a no-op
     flagged with ``info["illegal"]`` and ``info["reason"]``; ``truncated`` at the task's step limit."""
 
     def __init__(self, task: str | Task, level: int | str, *, modality: str = "image", image_size: int = 512,
@@ -81,11 +82,12 @@ class StepEnv(TaskEnv):
             if legal:
                 self.play = result.state
         solved = legal and self.task.play_solved(self.instance, self.play)
+        lost = legal and not solved and self.task.play_lost(self.instance, self.play)
         reward = 1.0 if solved else 0.0
-        terminated = bool(solved)
+        terminated = bool(solved or lost)
         truncated = not terminated and self.steps >= self.limit
         self._done = terminated or truncated
         info.update(extra)
         info.update(steps=self.steps, step_limit=self.limit, illegal=not legal, reason=reason,
-                    solved=bool(solved), action_mask=self.action_mask())
+                    solved=bool(solved), lost=bool(lost), action_mask=self.action_mask())
         return self._observe(), reward, terminated, truncated, info
