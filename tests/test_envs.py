@@ -112,10 +112,14 @@ class LosingToy(ToyTask):
     def play_lost(self, inst, play):
         return play == 1
 
+    def play_info(self, inst, play):
+        return {"danger": [play + 1 == 1, play + 2 == 1]}
+
 
 def test_step_env_losing_move_terminates_with_reward_zero():
     env = StepEnv(LosingToy(), 1)
-    env.reset(seed=2)
+    _, info = env.reset(seed=2)
+    assert info["danger"] == [True, False]
     _, reward, terminated, truncated, info = env.step(0)
     assert terminated and not truncated and reward == 0.0
     assert info["lost"] and not info["illegal"] and not info["solved"]

@@ -191,6 +191,10 @@ class Task(ABC):
     def play_solved(self, inst: Instance, play: Any) -> bool:
         raise NotImplementedError(f"{self.name} has no step mode")
 
+    def play_info(self, inst: Instance, play: Any) -> dict:
+        """Extra entries for ``info`` after reset and every step (e.g. a mask of safe moves)."""
+        return {}
+
     def play_lost(self, inst: Instance, play: Any) -> bool:
         """True when a legal move has lost the game (a collision, a revealed mine): the episode then
         ends with reward 0. Most puzzles cannot be lost."""

@@ -51,6 +51,7 @@ class StepEnv(TaskEnv):
         self.limit = int(self.task.step_limit(self.instance))
         self._done = False
         info = self._base_info()
+        info.update(self.task.play_info(self.instance, self.play))
         info.update(steps=0, step_limit=self.limit, action_mask=self.action_mask())
         return self._observe(), info
 
@@ -88,6 +89,7 @@ class StepEnv(TaskEnv):
         truncated = not terminated and self.steps >= self.limit
         self._done = terminated or truncated
         info.update(extra)
+        info.update(self.task.play_info(self.instance, self.play))
         info.update(steps=self.steps, step_limit=self.limit, illegal=not legal, reason=reason,
                     solved=bool(solved), lost=bool(lost), action_mask=self.action_mask())
         return self._observe(), reward, terminated, truncated, info
