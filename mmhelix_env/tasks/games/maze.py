@@ -243,14 +243,14 @@ class Maze(Task):
             why = g.blocked(pos, d)
             if why is not None:
                 return Verdict.fail(f"illegal move {i} ({move}) from {_rc(pos)}: blocked by {why}{note}",
-                                    score=min(partial(pos), 0.999), parsed=moves)
+                                    score=partial(pos), parsed=moves)
             pos = g.step(pos, d)
         if pos == g.end:
             return Verdict.ok(moves, f"correct: reaches the end {_rc(g.end)} in {len(moves)} "
                                      f"move{'s' if len(moves) != 1 else ''}{note}")
         return Verdict.fail(f"not solved: after all {len(moves)} moves the walker is at {_rc(pos)}, "
                             f"{tree[pos][0]} moves away from the end {_rc(g.end)}{note}",
-                            score=min(partial(pos), 0.999), parsed=moves)
+                            score=partial(pos), parsed=moves)
 
     # ----- rendering -----------------------------------------------------------------------------
     def render(self, inst: Instance, play: Any = None, size: int = 512):

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ...core import (
+    BoundedCache,
     GenerationError,
     Instance,
     RecordError,
@@ -487,20 +488,6 @@ def _summarise(moves: list[str]) -> str:
     return ", ".join(parts)
 
 
-class _Bounded(dict):
-    """A small dict cache that forgets its oldest quarter when full."""
-
-    def __init__(self, limit: int):
-        super().__init__()
-        self.limit = limit
-
-    def __setitem__(self, key, value):
-        if key not in self and len(self) >= self.limit:
-            for old in list(self)[: self.limit // 4]:
-                del self[old]
-        super().__setitem__(key, value)
-
-
-_SEARCH: dict[tuple, tuple[int, int, int, int]] = _Bounded(1024)
+_SEARCH: dict[tuple, tuple[int, int, int, int]] = BoundedCache(1024)
 
 TASK = Sokoban()
