@@ -4,6 +4,7 @@ Depends on numpy alone; knows nothing of any task, Gymnasium, pygame or torch.
 """
 
 from .cache import BoundedCache
+from .directions import FourWayStepMode
 from .extract import extract_answer, strip_think
 from .instance import LEVELS, FrozenDict, Instance, Verdict, canonical_json, level_name, level_number
 from .parsing import (
@@ -34,7 +35,8 @@ from .task import (
 )
 
 __all__ = [
-    "BoundedCache", "CATEGORIES", "LEVELS", "MODALITIES", "FrozenDict", "GenerationError", "Instance", "NodeList",
+    "BoundedCache", "CATEGORIES", "FourWayStepMode", "LEVELS", "MODALITIES", "FrozenDict", "GenerationError",
+    "Instance", "NodeList",
     "ParseError", "RecordError", "StepResult", "Task", "Verdict", "bounded", "canonical_json",
     "clean_markup", "derived_rng", "extract_answer", "find_ints", "instance_rng", "level_name",
     "level_number", "parse_coords", "parse_int", "parse_int_grid", "parse_moves", "parse_node_list",

@@ -13,15 +13,18 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ...core import Instance, RecordError, StepResult, Task, Verdict, level_number, parse_moves, record_field
+from ...core import FourWayStepMode, Instance, RecordError, StepResult, Task, Verdict, level_number, record_field
+from ...core.directions import (
+    DELTAS,
+    MOVE_INDEX,
+    MOVES,
+    direction_action,
+    ignored_note,
+    parse_directions,
+    summarise_runs,
+)
 from ...render import GridLayout, new_canvas
 
-MOVES = ("up", "down", "left", "right")
-DELTAS = ((-1, 0), (1, 0), (0, -1), (0, 1))
-MOVE_INDEX = {m: i for i, m in enumerate(MOVES)}
-WORDS = {m: m for m in MOVES}
-LETTERS = {"u": "up", "d": "down", "l": "left", "r": "right"}
-MAX_MOVES = 10_000
 LEVEL_SIZE = {1: 3, 2: 5, 3: 7, 4: 9, 5: 11}
 MAX_IMPORT_SIZE = 40
 
@@ -167,20 +170,7 @@ def carve(rng: np.random.Generator, n: int) -> tuple[list[list[int]], list[list[
     return h, v
 
 
-def _runs(moves: list[str]) -> str:
-    """``left left up`` → ``left x2, up``."""
-    parts = []
-    i = 0
-    while i < len(moves):
-        j = i
-        while j < len(moves) and moves[j] == moves[i]:
-            j += 1
-        parts.append(moves[i] if j - i == 1 else f"{moves[i]} x{j - i}")
-        i = j
-    return ", ".join(parts)
-
-
-class Maze(Task):
+class Maze(FourWayStepMode, Task):
     name = "Maze"
     category = "games"
     benchmark_id = "maze"
@@ -227,10 +217,9 @@ class Maze(Task):
 
     # ----- verification --------------------------------------------------------------------------
     def check(self, inst: Instance, answer: str) -> Verdict:
-        moves, ignored = parse_moves(answer, WORDS, letters=LETTERS, max_moves=MAX_MOVES,
-                                     max_chars=self.max_answer_chars)
+        moves, ignored = parse_directions(answer, max_chars=self.max_answer_chars)
         g = Grid(inst.state)
-        note = f"; ignored {ignored} non-move word{'s' if ignored != 1 else ''}" if ignored else ""
+        note = ignored_note(ignored)
         tree = g.bfs(g.end)
         total = tree[g.start][0]
 
@@ -385,7 +374,7 @@ class Maze(Task):
             untried.append(self._ordered(g, nxt, d, goal))
         out.extend(explored)
         moves = [MOVES[d] for d in dirs]
-        out.append(f"Reached the end {_rc(goal)}. The route is {len(moves)} moves: {_runs(moves)}.")
+        out.append(f"Reached the end {_rc(goal)}. The route is {len(moves)} moves: {summarise_runs(moves)}.")
         out.append("Cells on the route: " + " -> ".join(_rc(c) for c in path) + ".")
         out.append(f"Answer: {' '.join(moves)}")
         return "\n".join(out)
@@ -440,23 +429,14 @@ class Maze(Task):
         return list(verdict.parsed)
 
     # ----- step mode -----------------------------------------------------------------------------
-    def action_shape(self, inst: Instance) -> tuple[int, ...]:
-        return (4,)
-
-    def level_action_shape(self, level: int) -> tuple[int, ...]:
-        return (4,)
-
     def play_init(self, inst: Instance) -> MazePlay:
         start = Grid(inst.state).start
         return MazePlay(start, (start,))
 
     def play_apply(self, inst: Instance, play: MazePlay, action) -> StepResult:
-        try:
-            action = int(action)
-        except (TypeError, ValueError):
-            return StepResult(play, False, f"action must be an integer 0..3, got {action!r}")
-        if not 0 <= action < 4:
-            return StepResult(play, False, f"action must be 0 (up), 1 (down), 2 (left) or 3 (right), got {action}")
+        action, why = direction_action(action)
+        if action is None:
+            return StepResult(play, False, why)
         g = Grid(inst.state)
         why = g.blocked(play.pos, action)
         if why is not None:
@@ -491,9 +471,6 @@ class Maze(Task):
 
     def step_limit(self, inst: Instance) -> int:
         return 4 * Grid(inst.state).n ** 2
-
-    def expert_actions(self, inst: Instance) -> list[int]:
-        return [MOVE_INDEX[m] for m in self.solution(inst)]
 
 
 TASK = Maze()

@@ -18,6 +18,7 @@ import numpy as np
 
 from ...core import (
     BoundedCache,
+    FourWayStepMode,
     GenerationError,
     Instance,
     RecordError,
@@ -25,18 +26,19 @@ from ...core import (
     Task,
     Verdict,
     level_number,
-    parse_moves,
     record_field,
 )
+from ...core.directions import (
+    DELTAS,
+    MOVE_INDEX,
+    MOVES,
+    OPPOSITE,
+    direction_action,
+    ignored_note,
+    parse_directions,
+    summarise_runs,
+)
 from ...render import GridLayout, font, new_canvas
-
-MOVES = ("up", "down", "left", "right")
-DELTAS = ((-1, 0), (1, 0), (0, -1), (0, 1))
-OPPOSITE = (1, 0, 3, 2)
-MOVE_INDEX = {m: i for i, m in enumerate(MOVES)}
-WORDS = {m: m for m in MOVES}
-LETTERS = {"u": "up", "d": "down", "l": "left", "r": "right"}
-MAX_MOVES = 10_000
 
 
 class LevelParams(NamedTuple):
@@ -201,18 +203,10 @@ def state_lines(rows: int, cols: int, body, direction: str, apples) -> list[str]
             f"Goal: Eat {k} apple{'s' if k != 1 else ''}"]
 
 
-def _runs(moves: list[str]) -> str:
-    parts = []
-    for move, group in itertools.groupby(moves):
-        n = len(list(group))
-        parts.append(move if n == 1 else f"{move} x{n}")
-    return ", ".join(parts)
-
-
 _PAIR = re.compile(r"\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)")
 
 
-class Nibbles(Task):
+class Nibbles(FourWayStepMode, Task):
     name = "Nibbles"
     category = "games"
     benchmark_id = "nibbles"
@@ -276,11 +270,10 @@ class Nibbles(Task):
 
     # ----- verification --------------------------------------------------------------------------
     def check(self, inst: Instance, answer: str) -> Verdict:
-        moves, ignored = parse_moves(answer, WORDS, letters=LETTERS, max_moves=MAX_MOVES,
-                                     max_chars=self.max_answer_chars)
+        moves, ignored = parse_directions(answer, max_chars=self.max_answer_chars)
         rows, cols, body, apples = self._parts(inst)
         k = len(apples)
-        note = f"; ignored {ignored} non-move word{'s' if ignored != 1 else ''}" if ignored else ""
+        note = ignored_note(ignored)
         for i, move in enumerate(moves, 1):
             body2, apples2, problem = advance(rows, cols, body, apples, MOVE_INDEX[move])
             if problem:
@@ -452,8 +445,8 @@ class Nibbles(Task):
             segment.append(move)
             if len(cur_apples2) < len(cur_apples):
                 eaten += 1
-                out.append(f"Apple {eaten}: {_runs(segment)} -> head at {_rc(cur_body[0])}, eat it; the snake is "
-                           f"now {len(cur_body)} long: {' '.join(_rc(x) for x in cur_body)}.")
+                out.append(f"Apple {eaten}: {summarise_runs(segment)} -> head at {_rc(cur_body[0])}, eat it; "
+                           f"the snake is now {len(cur_body)} long: {' '.join(_rc(x) for x in cur_body)}.")
                 segment = []
             cur_apples = cur_apples2
         out.append(f"All {k} apple{'s are' if k != 1 else ' is'} eaten after {len(moves)} moves, with no reversal "
@@ -522,23 +515,14 @@ class Nibbles(Task):
         return list(verdict.parsed)
 
     # ----- step mode -----------------------------------------------------------------------------
-    def action_shape(self, inst: Instance) -> tuple[int, ...]:
-        return (4,)
-
-    def level_action_shape(self, level: int) -> tuple[int, ...]:
-        return (4,)
-
     def play_init(self, inst: Instance) -> NibblesPlay:
         _, _, body, apples = self._parts(inst)
         return NibblesPlay(body, apples, "")
 
     def play_apply(self, inst: Instance, play: NibblesPlay, action) -> StepResult:
-        try:
-            action = int(action)
-        except (TypeError, ValueError):
-            return StepResult(play, False, f"action must be an integer 0..3, got {action!r}")
-        if not 0 <= action < 4:
-            return StepResult(play, False, f"action must be 0 (up), 1 (down), 2 (left) or 3 (right), got {action}")
+        action, why = direction_action(action)
+        if action is None:
+            return StepResult(play, False, why)
         if play.crash:
             return StepResult(play, False, f"the game is over: {play.crash}")
         rows, cols = int(inst.state["rows"]), int(inst.state["cols"])
@@ -580,9 +564,6 @@ class Nibbles(Task):
 
     def step_limit(self, inst: Instance) -> int:
         return 4 * int(inst.state["rows"]) * int(inst.state["cols"])
-
-    def expert_actions(self, inst: Instance) -> list[int]:
-        return [MOVE_INDEX[m] for m in self.solution(inst)]
 
 
 _SEARCH: dict[str, SearchResult] = BoundedCache(1024)
