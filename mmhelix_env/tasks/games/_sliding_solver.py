@@ -22,10 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ...core.directions import MOVES  # noqa: F401  (re-exported: moves are indexed in this order)
+
 SIDE = 4
 CELLS = 16
 TABLE_DEPTH = 13
-MOVES = ("up", "down", "left", "right")  # the direction the tile moves
 # blank offset for each move: "up" = the tile below the blank slides up, so the blank goes down (+4)
 BLANK_STEP = {0: 4, 1: -4, 2: 1, 3: -1}
 GOAL_TUPLE = tuple(list(range(1, 16)) + [0])

@@ -12,7 +12,8 @@ from heapq import heappop, heappush
 
 import numpy as np
 
-MOVES = ("up", "down", "left", "right")
+from ...core.directions import MOVES  # noqa: F401  (re-exported: moves are indexed in this order)
+
 INF = 1 << 20
 
 # XSB symbols: (is wall, is goal, has box, has player)

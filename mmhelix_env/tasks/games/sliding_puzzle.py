@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ...core import (
+    FourWayStepMode,
     GenerationError,
     Instance,
     ParseError,
@@ -25,9 +26,9 @@ from ...core import (
     Verdict,
     find_ints,
     level_number,
-    parse_moves,
     record_field,
 )
+from ...core.directions import MAX_MOVES, MOVE_INDEX, direction_action, ignored_note, parse_directions
 from ...render import GridLayout, draw_coordinates, draw_text, font, new_canvas
 from . import _sliding_solver as S
 
@@ -35,13 +36,9 @@ from . import _sliding_solver as S
 BANDS: dict[int, tuple[int, int]] = {1: (3, 5), 2: (6, 8), 3: (9, 10), 4: (11, 13), 5: (14, 22)}
 WALK = (14, 30)  # level 5: random blank walk lengths, inclusive
 STEP_LIMITS = {1: 50, 2: 80, 3: 100, 4: 130, 5: 220}
-MAX_MOVES = 10_000
 MAX_WALKS = 2_000
 
-MOVES = S.MOVES
-WORDS = {m: m for m in MOVES}
-LETTERS = {"u": "up", "d": "down", "l": "left", "r": "right"}
-MOVE_INDEX = {m: i for i, m in enumerate(MOVES)}
+MOVES = S.MOVES  # the core.directions order
 SIDE_OF = {"up": "below", "down": "above", "left": "to the right of", "right": "to the left of"}
 # NEXT[b][m]: where the blank goes when move m is made with the blank at b (-1: illegal)
 NEXT = tuple(tuple(dict(S.NEIGHBOURS[b]).get(m, -1) for m in range(4)) for b in range(16))
@@ -76,7 +73,7 @@ def _board_line(cells) -> str:
     return " / ".join(" ".join(str(t) if t else "_" for t in cells[r * 4:r * 4 + 4]) for r in range(4))
 
 
-class SlidingPuzzle(Task):
+class SlidingPuzzle(FourWayStepMode, Task):
     name = "SlidingPuzzle"
     category = "games"
     benchmark_id = "slidingpuzzle"
@@ -162,8 +159,7 @@ class SlidingPuzzle(Task):
             if len(tiles) > MAX_MOVES:
                 raise ParseError(f"too many moves ({len(tiles)}; at most {MAX_MOVES})")
             return tiles, True, 0
-        moves, ignored = parse_moves(answer, WORDS, letters=LETTERS, max_moves=MAX_MOVES,
-                                     max_chars=self.max_answer_chars)
+        moves, ignored = parse_directions(answer, max_chars=self.max_answer_chars)
         return moves, False, ignored
 
     def check(self, inst: Instance, answer: str) -> Verdict:
@@ -176,7 +172,7 @@ class SlidingPuzzle(Task):
         h0 = S.manhattan(cells)
         md = S.MD
         done: list[str] = []
-        note = f"; ignored {ignored} non-move word{'s' if ignored != 1 else ''}" if ignored else ""
+        note = ignored_note(ignored)
         for step, move in enumerate(moves, 1):
             if tile_mode:
                 tile = move
@@ -351,22 +347,13 @@ class SlidingPuzzle(Task):
         return list(verdict.parsed)
 
     # ----- step mode -----------------------------------------------------------------------------
-    def action_shape(self, inst: Instance) -> tuple[int, ...]:
-        return (4,)
-
-    def level_action_shape(self, level: int) -> tuple[int, ...]:
-        return (4,)
-
     def play_init(self, inst: Instance) -> SlidingPlay:
         return SlidingPlay(self._cells(inst))
 
     def play_apply(self, inst: Instance, play: SlidingPlay, action) -> StepResult:
-        try:
-            action = int(action)
-        except (TypeError, ValueError):
-            return StepResult(play, False, f"action must be an integer 0..3, got {action!r}")
-        if not 0 <= action < 4:
-            return StepResult(play, False, f"action must be 0 (up), 1 (down), 2 (left) or 3 (right), got {action}")
+        action, why = direction_action(action)
+        if action is None:
+            return StepResult(play, False, why)
         blank = play.cells.index(0)
         q = NEXT[blank][action]
         move = MOVES[action]
@@ -395,9 +382,6 @@ class SlidingPuzzle(Task):
 
     def step_limit(self, inst: Instance) -> int:
         return STEP_LIMITS[inst.level]
-
-    def expert_actions(self, inst: Instance) -> list[int]:
-        return [MOVE_INDEX[m] for m in self.solution(inst)]
 
 
 class _Bounded(dict):

@@ -13,6 +13,7 @@ import numpy as np
 
 from ...core import (
     BoundedCache,
+    FourWayStepMode,
     GenerationError,
     Instance,
     RecordError,
@@ -20,9 +21,9 @@ from ...core import (
     Task,
     Verdict,
     level_number,
-    parse_moves,
     record_field,
 )
+from ...core.directions import MOVE_INDEX, direction_action, ignored_note, parse_directions, summarise_runs
 from ...render import GridLayout, new_canvas
 from ._sokoban_solver import (
     INF,
@@ -37,10 +38,6 @@ from ._sokoban_solver import (
     remember,
 )
 
-WORDS = {m: m for m in MOVES}
-LETTERS = {"u": "up", "d": "down", "l": "left", "r": "right"}
-MOVE_INDEX = {m: i for i, m in enumerate(MOVES)}
-MAX_MOVES = 10_000
 SOLVE_CAP = 300_000
 
 FORMAT_SENTENCE = ("Your final answer should be in the format of a space-separated sequence of moves like: "
@@ -70,7 +67,7 @@ def _rc_text(rc) -> str:
     return f"({rc[0]}, {rc[1]})"
 
 
-class Sokoban(Task):
+class Sokoban(FourWayStepMode, Task):
     name = "Sokoban"
     category = "games"
     benchmark_id = "sokoban"
@@ -125,15 +122,14 @@ class Sokoban(Task):
 
     # ----- verification --------------------------------------------------------------------------
     def check(self, inst: Instance, answer: str) -> Verdict:
-        moves, ignored = parse_moves(answer, WORDS, letters=LETTERS, max_moves=MAX_MOVES,
-                                     max_chars=self.max_answer_chars)
+        moves, ignored = parse_directions(answer, max_chars=self.max_answer_chars)
         lv = self._level(inst)
         board = lv.board
         wall, outside, offs, goals = board.wall, board.outside, board.offs, board.goalset
         boxes = set(lv.boxes)
         player = lv.player
         k = len(boxes)
-        note = f"; ignored {ignored} non-move word{'s' if ignored != 1 else ''}" if ignored else ""
+        note = ignored_note(ignored)
         for step, move in enumerate(moves, 1):
             o = offs[MOVE_INDEX[move]]
             t = player + o
@@ -335,7 +331,7 @@ class Sokoban(Task):
                 boxes.add(t + o)
                 dest = t + o
                 if walk:
-                    route = _summarise(walk)
+                    route = summarise_runs(walk)
                     head = (f"Push {push_no}: walk {route} ({len(walk)} step{'s' if len(walk) != 1 else ''}) "
                             f"to {_rc_text(rc(start))}, then push the box at {_rc_text(rc(t))} {move} to "
                             f"{_rc_text(rc(dest))}")
@@ -352,7 +348,7 @@ class Sokoban(Task):
                 walk.append(move)
             player = t
         if walk:
-            out.append(f"Finally walk {_summarise(walk)}.")
+            out.append(f"Finally walk {summarise_runs(walk)}.")
         out.append(f"All boxes are on targets after {len(moves)} moves ({push_no} pushes).")
         out.append(f"Answer: {' '.join(moves)}")
         return "\n".join(out)
@@ -391,12 +387,6 @@ class Sokoban(Task):
         return list(verdict.parsed)
 
     # ----- step mode -----------------------------------------------------------------------------
-    def action_shape(self, inst: Instance) -> tuple[int, ...]:
-        return (4,)
-
-    def level_action_shape(self, level: int) -> tuple[int, ...]:
-        return (4,)
-
     def play_init(self, inst: Instance) -> SokobanPlay:
         lv = self._level(inst)
         rc = lv.board.rc
@@ -427,12 +417,9 @@ class Sokoban(Task):
         return SokobanPlay(board.rc(t), play.boxes), "", False
 
     def play_apply(self, inst: Instance, play: SokobanPlay, action) -> StepResult:
-        try:
-            action = int(action)
-        except (TypeError, ValueError):
-            return StepResult(play, False, f"action must be an integer 0..3, got {action!r}")
-        if not 0 <= action < 4:
-            return StepResult(play, False, f"action must be 0 (up), 1 (down), 2 (left) or 3 (right), got {action}")
+        action, why = direction_action(action)
+        if action is None:
+            return StepResult(play, False, why)
         new, reason, pushed = self._try(inst, play, action)
         if new is None:
             return StepResult(play, False, reason, {"pushed": False, "deadlock": self._deadlock(inst, play)})
@@ -470,22 +457,6 @@ class Sokoban(Task):
 
     def step_limit(self, inst: Instance) -> int:
         return 4 * LEVEL_PARAMS[inst.level].max_moves
-
-    def expert_actions(self, inst: Instance) -> list[int]:
-        return [MOVE_INDEX[m] for m in self.solution(inst)]
-
-
-def _summarise(moves: list[str]) -> str:
-    """``left left up`` → ``left x2, up``."""
-    parts = []
-    i = 0
-    while i < len(moves):
-        j = i
-        while j < len(moves) and moves[j] == moves[i]:
-            j += 1
-        parts.append(moves[i] if j - i == 1 else f"{moves[i]} x{j - i}")
-        i = j
-    return ", ".join(parts)
 
 
 _SEARCH: dict[tuple, tuple[int, int, int, int]] = BoundedCache(1024)
