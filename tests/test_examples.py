@@ -28,3 +28,14 @@ def test_cli_commands(tmp_path):
     assert solved.returncode == 0 and "correct=True" in solved.stderr
     gallery = run("gallery", "--out", str(tmp_path / "g"), "--ids", "MMHelix/ShortestDistance-easy")
     assert gallery.returncode == 0 and (tmp_path / "g" / "ShortestDistance-easy.png").exists()
+
+
+def test_benchmark_scripts_run(tmp_path):
+    from benchmarks import difficulty, speed
+
+    per_level = difficulty.medians("Maze", seeds=3)
+    assert sorted(per_level) == [1, 2, 3, 4, 5] and per_level[5]["solution_length"] > per_level[1]["solution_length"]
+    table = difficulty.markdown({"Maze": per_level})
+    assert "| Maze | solution_length |" in table
+    assert speed.main(["--ids", "MMHelix/Maze-easy", "--seeds", "2", "--json", str(tmp_path / "s.json")]) == 0
+    assert (tmp_path / "s.json").exists()
