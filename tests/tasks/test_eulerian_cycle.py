@@ -20,17 +20,15 @@ from mmhelix_env.envs.spaces import CHARSET
 from mmhelix_env.render.graph import grid_spacing, min_edge_vertex_clearance
 from mmhelix_env.tasks import discover
 from mmhelix_env.tasks.graphs._eulerian import (
-    FAR_OFFSETS,
     build_graph,
-    format_walk,
     graph_facts,
     grid_cols,
     grid_tables,
     hierholzer,
-    parse_walk,
     repair_parity,
     state_facts,
 )
+from mmhelix_env.tasks.graphs._graph_common import FAR_OFFSETS, format_vertex_list, parse_vertex_list
 from mmhelix_env.tasks.graphs.eulerian_cycle import TASK
 
 FIXTURES = Path("/work/shared/fixtures/reference_sample")
@@ -225,27 +223,28 @@ def test_other_valid_cycles_accepted(yes_inst):
     assert second != walk and second[0] == second[-1] == 5
     rotated = walk[7:-1] + walk[:7] + [walk[7]]
     for other in (second, walk[::-1], rotated, second[::-1]):
-        v = TASK.verify(yes_inst, format_walk(other))
+        v = TASK.verify(yes_inst, format_vertex_list(other))
         assert v.correct, (other, v.reason)
     # the open form of |E| entries: the step back to the start is implied
-    assert TASK.verify(yes_inst, format_walk(walk[:-1])).correct
-    assert TASK.verify(yes_inst, format_walk(second[:-1])).correct
+    assert TASK.verify(yes_inst, format_vertex_list(walk[:-1])).correct
+    assert TASK.verify(yes_inst, format_vertex_list(second[:-1])).correct
 
 
 def test_lenient_formats_accepted(yes_inst, no_inst):
     walk = TASK.solution(yes_inst)["walk"]
     body = [str(v) for v in walk]
+    listed = format_vertex_list(walk)
     for text in (", ".join(body), " ".join(body), " -> ".join(body), " → ".join(body), "-".join(body),
                  "(" + ", ".join(body) + ")", "[" + ", ".join(f"'{v}'" for v in body) + "]",
-                 "[" + ",".join(f'"{v}"' for v in body) + "]", format_walk(walk) + ".", "**" + format_walk(walk) + "**",
-                 "$" + format_walk(walk) + "$", "[" + ",\n".join(body) + ",]", "\\text{" + format_walk(walk) + "}"):
+                 "[" + ",".join(f'"{v}"' for v in body) + "]", listed + ".", "**" + listed + "**",
+                 "$" + listed + "$", "[" + ",\n".join(body) + ",]", "\\text{" + listed + "}"):
         v = TASK.verify(yes_inst, text)
         assert v.correct, (text, v.reason)
     for text in ("No", "no", "NO", "'No'", '"No"', "No.", "  No  ", "\\text{No}", "**No**", "‘No’"):
         v = TASK.verify(no_inst, text)
         assert v.correct and v.parsed == "No", (text, v.reason)
     assert TASK.verify_response(no_inst, "The degrees of 3 and 7 are odd.\n\\boxed{No}")[1].correct
-    assert TASK.verify_response(yes_inst, f"so\nAnswer: {format_walk(walk)}")[1].correct
+    assert TASK.verify_response(yes_inst, f"so\nAnswer: {format_vertex_list(walk)}")[1].correct
 
 
 def test_rule_violations_named(yes_inst, no_inst):
@@ -254,19 +253,19 @@ def test_rule_violations_named(yes_inst, no_inst):
     m = len(yes_inst.state["edges"])
     edge_set = {tuple(e) for e in yes_inst.state["edges"]}
     # a vertex that does not exist
-    v = TASK.verify(yes_inst, format_walk(walk[:3] + [n] + walk[4:]))
+    v = TASK.verify(yes_inst, format_vertex_list(walk[:3] + [n] + walk[4:]))
     assert not v.correct and f"vertex {n} does not exist" in v.reason
     # a non-edge step
     a = walk[0]
     b = next(x for x in range(n) if x != a and (min(a, x), max(a, x)) not in edge_set)
-    v = TASK.verify(yes_inst, format_walk([a, b] + walk[1:]))
+    v = TASK.verify(yes_inst, format_vertex_list([a, b] + walk[1:]))
     assert not v.correct and f"step 1 ({a} -> {b})" in v.reason and "not an edge" in v.reason and v.score == 0
     # an edge used twice
-    v = TASK.verify(yes_inst, format_walk(walk[:3] + walk[1:]))
+    v = TASK.verify(yes_inst, format_vertex_list(walk[:3] + walk[1:]))
     assert not v.correct and "used a second time" in v.reason and "first used at step 2" in v.reason
     assert 0 < v.score < 1
     # a prefix: partial credit = valid edges / |E|
-    v = TASK.verify(yes_inst, format_walk(walk[:11]))
+    v = TASK.verify(yes_inst, format_vertex_list(walk[:11]))
     assert not v.correct and 0 < v.score <= 11 / m
     # edges left out: a closed trail that misses a triangle
     small = Instance("EulerianCycle", 1, None, "1", {"n": 5, "cols": 3,
@@ -278,7 +277,7 @@ def test_rule_violations_named(yes_inst, no_inst):
     # No on a Yes instance, a list on a No instance
     v = TASK.verify(yes_inst, "No")
     assert not v.correct and "even degree" in v.reason and v.score == 0
-    v = TASK.verify(no_inst, format_walk([0, 1, 0]))
+    v = TASK.verify(no_inst, format_vertex_list([0, 1, 0]))
     assert not v.correct
     v = TASK.verify(yes_inst, "[0, 1]")
     assert not v.correct and "at least 3 entries" in v.reason
@@ -289,7 +288,7 @@ def test_open_euler_trail_is_not_a_cycle(no_inst):
     assert len(facts.odd) == 2  # level 4: a near miss
     trail = hierholzer(facts.n, facts.edges, facts.odd[0]).walk
     assert len(trail) == facts.m + 1 and trail[-1] == facts.odd[1]
-    v = TASK.verify(no_inst, format_walk(trail))
+    v = TASK.verify(no_inst, format_vertex_list(trail))
     assert not v.correct and "Eulerian path" in v.reason and "not a cycle" in v.reason
     v = TASK.verify(no_inst, "No")
     assert v.correct and f"{facts.odd[0]} (degree {facts.degree[facts.odd[0]]})" in v.reason
@@ -301,13 +300,13 @@ def test_unreadable_answers_rejected_with_reason(yes_inst):
         v = TASK.verify(yes_inst, text)
         assert not v.correct and v.reason, text
     with pytest.raises(ParseError, match="negative"):
-        parse_walk("[0, -1, 2]", 100)
+        parse_vertex_list("[0, -1, 2]", 100)
     with pytest.raises(ParseError, match="nested bracket"):
-        parse_walk("[[0, 1]]", 100)
+        parse_vertex_list("[[0, 1]]", 100)
     with pytest.raises(ParseError, match="too long"):
-        parse_walk("1 " * 2000, 2000)
-    assert parse_walk("'3' -> '4'", 100).nodes == (3, 4)
-    assert parse_walk('"1""2"', 100).nodes == (1, 2)
+        parse_vertex_list("1 " * 2000, 2000)
+    assert parse_vertex_list("'3' -> '4'", 100).nodes == (3, 4)
+    assert parse_vertex_list('"1""2"', 100).nodes == (1, 2)
 
 
 def test_garbage_is_fast(yes_inst):

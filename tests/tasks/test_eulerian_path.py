@@ -17,14 +17,8 @@ from mmhelix_env.core import Instance, extract_answer
 from mmhelix_env.envs.spaces import CHARSET
 from mmhelix_env.render.graph import grid_spacing, min_edge_vertex_clearance
 from mmhelix_env.tasks import discover
-from mmhelix_env.tasks.graphs._eulerian import (
-    format_walk,
-    graph_facts,
-    grid_cols,
-    grid_tables,
-    hierholzer,
-    state_facts,
-)
+from mmhelix_env.tasks.graphs._eulerian import graph_facts, grid_cols, grid_tables, hierholzer, state_facts
+from mmhelix_env.tasks.graphs._graph_common import format_vertex_list
 from mmhelix_env.tasks.graphs.eulerian_path import TASK
 from tests.tasks.test_eulerian_cycle import alt_walk, brute_force_euler
 
@@ -132,7 +126,7 @@ def test_other_valid_trails_accepted():
     second = alt_walk(facts.n, facts.edges, facts.odd[0], closed=False)
     assert second != walk
     for other in (second, walk[::-1], second[::-1]):
-        v = TASK.verify(inst, format_walk(other))
+        v = TASK.verify(inst, format_vertex_list(other))
         assert v.correct, v.reason
     assert TASK.verify(inst, " -> ".join(map(str, walk[::-1]))).correct
 
@@ -144,8 +138,8 @@ def test_closed_trail_counts_when_no_vertex_is_odd():
     assert walk[0] == walk[-1]
     other = alt_walk(facts.n, facts.edges, 5, closed=True)  # another start, another order
     assert other[0] == other[-1] == 5
-    assert TASK.verify(inst, format_walk(other)).correct
-    assert TASK.verify(inst, format_walk(walk[3:-1] + walk[:4])).correct  # rotated
+    assert TASK.verify(inst, format_vertex_list(other)).correct
+    assert TASK.verify(inst, format_vertex_list(walk[3:-1] + walk[:4])).correct  # rotated
     v = TASK.verify(inst, "No")
     assert not v.correct and "even degree" in v.reason
 
@@ -162,7 +156,7 @@ def test_no_answers():
     assert not v.correct and "exactly two vertices" in v.reason and v.score == 0
     # any list on a No-instance fails, with the rule it breaks
     for start in facts.odd:
-        v = TASK.verify(four, format_walk(hierholzer(facts.n, facts.edges, start).walk))
+        v = TASK.verify(four, format_vertex_list(hierholzer(facts.n, facts.edges, start).walk))
         assert not v.correct and v.reason
 
 
@@ -170,15 +164,15 @@ def test_rule_violations_named():
     inst = _find(5, lambda f: len(f.odd) == 2)
     walk = list(TASK.solution(inst)["walk"])
     m = len(inst.state["edges"])
-    v = TASK.verify(inst, format_walk(walk[:-1]))
+    v = TASK.verify(inst, format_vertex_list(walk[:-1]))
     assert not v.correct and f"uses only {m - 1} of the {m} edges" in v.reason
     assert v.score == pytest.approx((m - 1) / m)
-    v = TASK.verify(inst, format_walk(walk + [walk[-2]]))
+    v = TASK.verify(inst, format_vertex_list(walk + [walk[-2]]))
     assert not v.correct and "used a second time" in v.reason and f"step {m + 1}" in v.reason
-    v = TASK.verify(inst, format_walk([99] + walk))
+    v = TASK.verify(inst, format_vertex_list([99] + walk))
     assert not v.correct and "vertex 99 does not exist (vertices are 0..15)" in v.reason
     mid = len(walk) // 2
-    v = TASK.verify(inst, format_walk(walk[:mid] + walk[mid + 1:]))
+    v = TASK.verify(inst, format_vertex_list(walk[:mid] + walk[mid + 1:]))
     assert not v.correct and v.score < 1
     for text in ("[0, 1, 2", "Yes", "[0; 1; 2]", "1 2 3 ->", "No path here 1 2"):
         v = TASK.verify(inst, text)
@@ -189,7 +183,7 @@ def test_rule_violations_named():
 @given(st.lists(st.integers(-2, 17), max_size=40))
 def test_random_lists_verdicts_are_consistent(nodes):
     inst = TASK.instance(5, 1)
-    v = TASK.verify(inst, format_walk(nodes) if nodes else "[]")
+    v = TASK.verify(inst, format_vertex_list(nodes) if nodes else "[]")
     assert isinstance(v.correct, bool) and v.reason
     if v.correct:
         facts = state_facts(inst)

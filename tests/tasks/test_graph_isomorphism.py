@@ -20,12 +20,12 @@ from mmhelix_env.core import Instance, ParseError, RecordError, extract_answer
 from mmhelix_env.render.graph import min_edge_vertex_clearance
 from mmhelix_env.tasks import discover
 from mmhelix_env.tasks.graphs import graph_isomorphism as gi
+from mmhelix_env.tasks.graphs._graph_common import adjacency_masks
 from mmhelix_env.tasks.graphs.graph_isomorphism import (
     LEVEL_PARAMS,
     TASK,
     decide,
     is_connected,
-    masks_from_edges,
     parse_yes_no,
     permute,
     signatures,
@@ -37,7 +37,7 @@ SEEDS = range(60)
 
 def _masks(inst):
     n = inst.state["n"]
-    return masks_from_edges(n, inst.state["g1"]), masks_from_edges(n, inst.state["g2"])
+    return adjacency_masks(n, inst.state["g1"]), adjacency_masks(n, inst.state["g2"])
 
 
 def _brute_isomorphic(n, edges1, edges2) -> bool:
@@ -143,12 +143,12 @@ def test_exact_test_matches_brute_force():
 
 def test_exact_test_on_refinement_blind_pairs():
     """1-WL cannot tell a 6-cycle from two triangles, or the 3-prism from K3,3: the search must."""
-    cycle6 = masks_from_edges(6, [(i, (i + 1) % 6) for i in range(6)])
-    triangles = masks_from_edges(6, [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5)])
+    cycle6 = adjacency_masks(6, [(i, (i + 1) % 6) for i in range(6)])
+    triangles = adjacency_masks(6, [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5)])
     res = decide(cycle6, triangles)
     assert res["label"] == "No" and "exhaustive" in res["evidence"] and res["search_nodes"] > 0
-    prism = masks_from_edges(6, [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (0, 3), (1, 4), (2, 5)])
-    k33 = masks_from_edges(6, [(a, b) for a in range(3) for b in range(3, 6)])
+    prism = adjacency_masks(6, [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (0, 3), (1, 4), (2, 5)])
+    k33 = adjacency_masks(6, [(a, b) for a in range(3) for b in range(3, 6)])
     assert decide(prism, k33)["label"] == "No"
     shuffled = permute(k33, [4, 0, 5, 2, 1, 3])
     res = decide(k33, shuffled)
@@ -158,9 +158,9 @@ def test_exact_test_on_refinement_blind_pairs():
         n = 7
         edges = [(a, b) for a in range(n) for b in range(a + 1, n) if rng.random() < 0.4]
         other = [(a, b) for a in range(n) for b in range(a + 1, n) if rng.random() < 0.4]
-        g = masks_from_edges(n, edges)
+        g = adjacency_masks(n, edges)
         assert decide(g, permute(g, rng.permutation(n).tolist()))["label"] == "Yes"
-        assert (decide(g, masks_from_edges(n, other))["label"] == "Yes") == _brute_isomorphic(n, edges, other)
+        assert (decide(g, adjacency_masks(n, other))["label"] == "Yes") == _brute_isomorphic(n, edges, other)
 
 
 def test_round_trip_expert_answer_verifies():

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from mmhelix_env.core import Instance, ParseError, RecordError, extract_answer
 from mmhelix_env.tasks import discover
+from mmhelix_env.tasks.graphs._graph_common import adjacency_masks
 from mmhelix_env.tasks.graphs._hamiltonian import (
     BuilderParams,
     bipartition,
@@ -24,7 +25,6 @@ from mmhelix_env.tasks.graphs._hamiltonian import (
     components,
     cut_vertices,
     grid_cols,
-    masks,
     parse_answer,
 )
 from mmhelix_env.tasks.graphs.hamiltonian_cycle import CLARIFY, FORMAT_SENTENCE, TASK
@@ -36,7 +36,7 @@ SEEDS = range(40)
 
 def _adj(inst):
     n = inst.state["n"]
-    return n, masks(n, inst.state["edges"])
+    return n, adjacency_masks(n, inst.state["edges"])
 
 
 def dp_has_cycle(n: int, adj: list[int]) -> bool:
@@ -112,7 +112,7 @@ def _check_geometry(n, cols, edges, cap=None):
     assert len(cells) == len(set(cells)), "two diagonals in one unit cell"
     if cap is not None:
         assert max(deg) <= cap
-    adj = masks(n, edges)
+    adj = adjacency_masks(n, edges)
     assert len(components(adj, (1 << n) - 1)) == 1
 
 
@@ -190,7 +190,7 @@ def test_decision_matches_subset_dp_on_random_builder_graphs():
     for n in (6, 9, 12):
         for _ in range(40):
             edges = build_graph(rng, n, grid_cols(n), TASK.PARAMS)
-            adj = masks(n, edges)
+            adj = adjacency_masks(n, edges)
             dec = TASK.decide(n, adj, None)
             assert dec.exists == dp_has_cycle(n, adj)
 
@@ -428,7 +428,7 @@ def test_prompts():
         m = re.fullmatch(r"(\d+): \[(.*)\]", line)
         assert m and int(m.group(1)) == u
         nbrs = [int(x) for x in re.findall(r"\d+", m.group(2))]
-        assert nbrs == sorted(nbrs) and masks(n, [(u, x) for x in nbrs])[u] == adj[u]
+        assert nbrs == sorted(nbrs) and adjacency_masks(n, [(u, x) for x in nbrs])[u] == adj[u]
     assert "image" not in text.lower() and "image" in image and "0: [" not in image
     allowed = set(map(chr, range(32, 127))) | set("\n×÷−–—→←↑↓·…’“”≤≥≠█")
     assert set(text) <= allowed and set(image) <= allowed

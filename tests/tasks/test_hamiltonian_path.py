@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from mmhelix_env.core import Instance, RecordError, extract_answer
 from mmhelix_env.render.graph import box_circle_distance, min_edge_vertex_clearance
 from mmhelix_env.tasks import discover
-from mmhelix_env.tasks.graphs._hamiltonian import START_FILL, build_graph, components, grid_cols, masks
+from mmhelix_env.tasks.graphs._graph_common import adjacency_masks
+from mmhelix_env.tasks.graphs._hamiltonian import START_FILL, build_graph, components, grid_cols
 from mmhelix_env.tasks.graphs.hamiltonian_path import FORMAT_SENTENCE, TASK
 
 FIXTURES = Path("/work/shared/fixtures/reference_sample")
@@ -28,7 +29,7 @@ SEEDS = range(40)
 
 def _adj(inst):
     n = inst.state["n"]
-    return n, masks(n, inst.state["edges"])
+    return n, adjacency_masks(n, inst.state["edges"])
 
 
 def dp_has_path(n: int, adj: list[int], s: int) -> bool:
@@ -179,7 +180,7 @@ def test_decision_matches_dp_for_every_start_on_random_graphs():
             edges = build_graph(rng, n, grid_cols(n), TASK.PARAMS)
             if edges is None:
                 continue
-            adj = masks(n, edges)
+            adj = adjacency_masks(n, edges)
             for s in range(n):
                 assert TASK.decide(n, adj, s).exists == dp_has_path(n, adj, s)
 

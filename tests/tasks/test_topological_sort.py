@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from mmhelix_env.core import Instance, ParseError, RecordError, extract_answer
 from mmhelix_env.render.graph import point_segment_distance
 from mmhelix_env.tasks import discover
-from mmhelix_env.tasks.graphs.topological_sort import LEVEL_PARAMS, TASK, far_pairs, kahn, parse_order
+from mmhelix_env.tasks.graphs._graph_common import grid_tables
+from mmhelix_env.tasks.graphs.topological_sort import LEVEL_PARAMS, TASK, kahn, parse_order
 
 FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SEEDS = range(60)
@@ -64,7 +65,7 @@ def test_discovered_and_metadata():
 def test_generator_respects_level_parameters(level):
     n, cols, max_extra = LEVEL_PARAMS[level]
     rows = n // cols
-    far = set(far_pairs(n, cols))
+    far = set(grid_tables(n, cols).far)
     counts = []
     for seed in SEEDS:
         inst = TASK.instance(level, seed)

@@ -1,13 +1,13 @@
 """Shared machinery of EulerianCycle and EulerianPath (spec/tasks/EulerianCycle.md, EulerianPath.md).
 
-- king-grid graph builder: vertex i at row i // cols, column i % cols (last row may be partial); a randomised
-  DFS spanning tree over the 8 king moves, orthogonal / diagonal pairs with p_orth / p_diag, a second pass of
-  still-missing king pairs (p_adj2) and "far" pairs with offsets (1,2), (1,3), (2,3) up to order and sign
-  (p_far); never both diagonals of one unit cell;
+- king-grid graph builder (grid tables, spanning tree and diagonal passes from :mod:`._graph_common`): a
+  randomised DFS spanning tree over the 8 king moves, orthogonal / diagonal pairs with p_orth / p_diag, a second
+  pass of still-missing king pairs (p_adj2) and "far" pairs with offsets (1,2), (1,3), (2,3) up to order and
+  sign (p_far); never both diagonals of one unit cell;
 - parity repair (instead of the reference's rejection sampling): toggle edges between two vertices whose
   parity must change until exactly k vertices have odd degree, keeping the graph connected;
 - Hierholzer's algorithm with a log of the walk and the spliced sub-tours (solver and reasoning trace);
-- the answer parser (a vertex list or ``No``) and the rule check of a walk;
+- the rule check of a walk (answers are read by :func:`._graph_common.parse_vertex_list`);
 - :class:`EulerianTask`, the task both modules subclass (generation, verification, image, prompts, trace,
   reference import). A subclass sets ``closed`` (cycle or path), the level table and the wording.
 """
@@ -17,105 +17,41 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ...core import (
-    GenerationError,
-    Instance,
-    NodeList,
-    ParseError,
-    RecordError,
-    Task,
-    Verdict,
-    bounded,
-    clean_markup,
-    level_number,
-    record_field,
-)
+from ...core import GenerationError, Instance, RecordError, Verdict, level_number
 from ...render import WHITE, new_canvas
-from ...render.graph import circular_layout, draw_graph, grid_positions, grid_spacing
+from ...render.graph import circular_layout, draw_graph
+from ._graph_common import (
+    Edge,
+    GraphTask,
+    GridTables,
+    adjacency_entries,
+    adjacency_lines,
+    adjacency_masks,
+    clipped,
+    diagonal_allowed,
+    diagonal_pass,
+    format_vertex_list,
+    grid_cols,
+    grid_layout,
+    grid_tables,
+    initial_state,
+    mark_diagonal,
+    neighbour_lists,
+    node_radius,
+    norm,
+    parse_vertex_list,
+    per_vertex,
+    question_text,
+    random_spanning_tree,
+    reach,
+)
 
-Edge = tuple[int, int]
-
-KING_OFFSETS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
-#: |row offset|, |column offset| of the allowed "far" pairs: primitive vectors, so a straight edge between
-#: them stays >= 1/sqrt(13) ~ 0.277 grid units away from every other vertex centre.
-FAR_OFFSETS = frozenset({(1, 2), (2, 1), (1, 3), (3, 1), (2, 3), (3, 2)})
 MAX_DRAWS = 500          # graph draws per instance (a draw fails when parity repair gets stuck)
 MAX_REPAIR_STEPS = 300   # edge toggles per draw
-MAX_ID_DIGITS = 6
-
-
-def grid_cols(n: int) -> int:
-    """Columns of the drawing grid for n vertices: 2 (n <= 4), 3 (<= 9), 4 (<= 16), 5 (<= 25), then ceil(sqrt n)."""
-    if n <= 4:
-        return 2
-    if n <= 9:
-        return 3
-    if n <= 16:
-        return 4
-    if n <= 25:
-        return 5
-    return math.isqrt(n - 1) + 1
-
-
-def norm(u: int, v: int) -> Edge:
-    return (u, v) if u < v else (v, u)
-
-
-# ---------------------------------------------------------------------------------------------- grid tables
-@dataclass(frozen=True)
-class GridTables:
-    """Fixed pair tables of one (n, cols) king grid."""
-
-    n: int
-    cols: int
-    king: tuple[tuple[int, ...], ...]              # sorted king neighbours per vertex
-    orth: tuple[Edge, ...]                          # orthogonal pairs, sorted
-    cell_pairs: tuple[tuple[Edge | None, Edge | None], ...]   # per unit cell: ('\' pair, '/' pair) if present
-    diag_of: dict[Edge, tuple[int, int]]            # diagonal pair -> (cell, 0 for '\' / 1 for '/')
-    far: tuple[Edge, ...]                           # far pairs, sorted
-    allowed: frozenset[Edge]                        # every pair an edge may join (king or far)
-
-
-@lru_cache(maxsize=64)
-def grid_tables(n: int, cols: int) -> GridTables:
-    rows = -(-n // cols)
-    king = []
-    for v in range(n):
-        r, c = divmod(v, cols)
-        king.append(tuple(sorted((r + dr) * cols + c + dc for dr, dc in KING_OFFSETS
-                                 if 0 <= r + dr < rows and 0 <= c + dc < cols and (r + dr) * cols + c + dc < n)))
-    orth = []
-    for v in range(n):
-        r, c = divmod(v, cols)
-        if c + 1 < cols and v + 1 < n:
-            orth.append((v, v + 1))
-        if v + cols < n:
-            orth.append((v, v + cols))
-    cell_pairs = []
-    diag_of: dict[Edge, tuple[int, int]] = {}
-    for r in range(rows - 1):
-        for c in range(cols - 1):
-            cell = len(cell_pairs)
-            tl = r * cols + c
-            back = (tl, tl + cols + 1) if tl + cols + 1 < n else None
-            slash = (tl + 1, tl + cols) if tl + cols < n else None
-            cell_pairs.append((back, slash))
-            for o, pair in enumerate((back, slash)):
-                if pair is not None:
-                    diag_of[pair] = (cell, o)
-    far = []
-    for u in range(n):
-        for v in range(u + 1, n):
-            (ru, cu), (rv, cv) = divmod(u, cols), divmod(v, cols)
-            if (abs(ru - rv), abs(cu - cv)) in FAR_OFFSETS:
-                far.append((u, v))
-    allowed = frozenset(orth) | frozenset(diag_of) | frozenset(far)
-    return GridTables(n, cols, tuple(king), tuple(sorted(orth)), tuple(cell_pairs), diag_of, tuple(far), allowed)
 
 
 def grid_layout_is_clear(n: int, cols: int, edges) -> bool:
@@ -128,61 +64,26 @@ def grid_layout_is_clear(n: int, cols: int, edges) -> bool:
 def build_graph(rng: np.random.Generator, tab: GridTables, p_orth: float, p_diag: float, p_adj2: float,
                 p_far: float) -> tuple[set[Edge], list[int]]:
     """One random king-grid graph (connected, no isolated vertex): (edge set, diagonal per unit cell)."""
-    n = tab.n
     edges: set[Edge] = set()
     diag = [-1] * len(tab.cell_pairs)   # -1 none, 0 '\', 1 '/'
 
-    def try_add(pair: Edge) -> None:
-        cell = tab.diag_of.get(pair)
-        if cell is not None:
-            if diag[cell[0]] not in (-1, cell[1]):
-                return
-            diag[cell[0]] = cell[1]
+    def add(u: int, v: int) -> None:
+        pair = norm(u, v)
+        mark_diagonal(tab, diag, pair)
         edges.add(pair)
 
     # 1. spanning tree: DFS over the king moves from a random root, shuffled neighbour order
-    visited = [False] * n
-    root = int(rng.integers(n))
-    visited[root] = True
-    stack = [(root, iter(rng.permutation(len(tab.king[root])).tolist()))]
-    while stack:
-        u, order = stack[-1]
-        for j in order:
-            v = tab.king[u][j]
-            if visited[v]:
-                continue
-            pair = norm(u, v)
-            cell = tab.diag_of.get(pair)
-            if cell is not None and diag[cell[0]] not in (-1, cell[1]):
-                continue  # the crossing diagonal is already there
-            try_add(pair)
-            visited[v] = True
-            stack.append((v, iter(rng.permutation(len(tab.king[v])).tolist())))
-            break
-        else:
-            stack.pop()
-
-    def diag_pass(p: float) -> None:
-        draws = rng.random((len(tab.cell_pairs), 3))
-        for cell, pairs in enumerate(tab.cell_pairs):
-            if diag[cell] != -1:
-                continue
-            hit = [o for o in (0, 1) if pairs[o] is not None and draws[cell, o] < p]
-            if len(hit) == 2:
-                hit = [0 if draws[cell, 2] < 0.5 else 1]
-            if hit:
-                try_add(pairs[hit[0]])  # type: ignore[arg-type]
-
+    random_spanning_tree(rng, tab, lambda u, v: diagonal_allowed(tab, diag, norm(u, v)), add)
     # 2. missing orthogonal pairs with p_orth, diagonals with p_diag
     for pair, x in zip(tab.orth, rng.random(len(tab.orth)).tolist()):
         if x < p_orth:
             edges.add(pair)
-    diag_pass(p_diag)
+    edges.update(diagonal_pass(rng, tab, diag, p_diag))
     # 3. second pass: still-missing king pairs with p_adj2, far pairs with p_far
     for pair, x in zip(tab.orth, rng.random(len(tab.orth)).tolist()):
         if x < p_adj2:
             edges.add(pair)
-    diag_pass(p_adj2)
+    edges.update(diagonal_pass(rng, tab, diag, p_adj2))
     for pair, x in zip(tab.far, rng.random(len(tab.far)).tolist()):
         if x < p_far:
             edges.add(pair)
@@ -196,13 +97,8 @@ def repair_parity(rng: np.random.Generator, tab: GridTables, edges: set[Edge], d
     order, and toggles the first pair that may be toggled: remove a present edge that is no bridge and
     leaves no vertex isolated, or add an absent allowed one (diagonal rule kept). False when stuck."""
     n = tab.n
-    adj = [0] * n
-    deg = [0] * n
-    for u, v in edges:
-        adj[u] |= 1 << v
-        adj[v] |= 1 << u
-        deg[u] += 1
-        deg[v] += 1
+    adj = adjacency_masks(n, edges)
+    deg = [m.bit_count() for m in adj]
     for _ in range(max_steps):
         odd = [v for v in range(n) if deg[v] & 1]
         if len(odd) == k:
@@ -215,21 +111,15 @@ def repair_parity(rng: np.random.Generator, tab: GridTables, edges: set[Edge], d
                 if deg[u] < 2 or deg[v] < 2 or not _reaches(adj, u, v, skip=(u, v)):
                     continue
                 edges.discard((u, v))
-                cell = tab.diag_of.get((u, v))
-                if cell is not None:
-                    diag[cell[0]] = -1
+                mark_diagonal(tab, diag, (u, v), present=False)
                 adj[u] &= ~(1 << v)
                 adj[v] &= ~(1 << u)
                 deg[u] -= 1
                 deg[v] -= 1
                 break
-            if (u, v) not in tab.allowed:
+            if (u, v) not in tab.allowed or not diagonal_allowed(tab, diag, (u, v)):
                 continue
-            cell = tab.diag_of.get((u, v))
-            if cell is not None:
-                if diag[cell[0]] not in (-1, cell[1]):
-                    continue
-                diag[cell[0]] = cell[1]
+            mark_diagonal(tab, diag, (u, v))
             edges.add((u, v))
             adj[u] |= 1 << v
             adj[v] |= 1 << u
@@ -282,28 +172,12 @@ class GraphFacts:
 def graph_facts(n: int, edges) -> GraphFacts:
     es = tuple(sorted(norm(int(u), int(v)) for u, v in edges))
     deg = [0] * n
-    adj = [0] * n
     for u, v in es:
         deg[u] += 1
         deg[v] += 1
-        adj[u] |= 1 << v
-        adj[v] |= 1 << u
     odd = tuple(v for v in range(n) if deg[v] & 1)
-    connected = n > 0 and all(deg) and _component(adj, 0) == (1 << n) - 1
+    connected = n > 0 and all(deg) and reach(adjacency_masks(n, es), 0) == (1 << n) - 1
     return GraphFacts(n, es, tuple(deg), odd, connected)
-
-
-def _component(adj: list[int], s: int) -> int:
-    seen = frontier = 1 << s
-    while frontier:
-        nxt = 0
-        while frontier:
-            low = frontier & -frontier
-            nxt |= adj[low.bit_length() - 1]
-            frontier ^= low
-        frontier = nxt & ~seen
-        seen |= frontier
-    return seen
 
 
 def state_facts(inst: Instance) -> GraphFacts:
@@ -370,55 +244,6 @@ def hierholzer(n: int, edges, start: int) -> HierholzerRun:
 
 
 # ---------------------------------------------------------------------------------------------- answers
-_NO_ANSWER = re.compile(r"['\"‘’“”]?\s*no\s*['\"‘’“”]?\s*\.?", re.I)
-_QUOTED = re.compile(r"(['\"‘’“”])\s*(\d+)\s*(['\"‘’“”])", re.ASCII)
-_TOKEN = re.compile(r"(?P<id>\d+)|(?P<sep>->|→|[,\-–—])|(?P<ws>\s+)|(?P<bad>.)", re.ASCII | re.S)
-_CLOSE = {"[": "]", "(": ")"}
-
-
-def parse_walk(text: str, max_chars: int) -> NodeList:
-    """A vertex list (``[0, 1, 2, 0]``, ``0 -> 1 -> 2``, ``(0 1 2)``, ids may be quoted; separators comma,
-    whitespace, ``->``, ``→``, ``-``) or ``No`` (any case, optional quotes and trailing period). Anything else
-    raises ParseError with the reason."""
-    text = clean_markup(bounded(text, max_chars)).strip()
-    if _NO_ANSWER.fullmatch(text):
-        return NodeList((), True)
-    body = text.rstrip(". \t\r\n")
-    if body[:1] in _CLOSE:
-        if not body.endswith(_CLOSE[body[0]]):
-            raise ParseError(f"unbalanced brackets: the list opens with {body[0]!r} but does not end with "
-                             f"{_CLOSE[body[0]]!r}")
-        body = body[1:-1]
-    body = _QUOTED.sub(lambda m: f" {m.group(2)} ", body)
-    nodes: list[int] = []
-    pending = None  # the separator met since the last id (None: no separator yet)
-    for m in _TOKEN.finditer(body):
-        kind, tok = m.lastgroup, m.group()
-        if kind == "id":
-            if len(tok) > MAX_ID_DIGITS:
-                raise ParseError(f"vertex id {tok[:12]}{'...' if len(tok) > 12 else ''} is far too large")
-            nodes.append(int(tok))
-            pending = None
-        elif kind == "ws":
-            continue
-        elif kind == "sep":
-            if not nodes or pending is not None:
-                raise ParseError(f"missing or negative vertex id before {tok!r} (entry {len(nodes) + 1})")
-            pending = tok
-        else:
-            what = "a nested bracket" if tok in "[]()" else f"unexpected character {tok!r}"
-            raise ParseError(f"{what} in the vertex list; answer with a list like [0, 1, 2] or 'No'")
-    if not nodes:
-        raise ParseError("no vertex ids found; answer with a list like [0, 1, 2] or 'No'")
-    if pending is not None and pending != ",":
-        raise ParseError(f"the list ends with a dangling {pending!r}")
-    return NodeList(tuple(nodes), False)
-
-
-def format_walk(walk) -> str:
-    return "[" + ", ".join(str(int(v)) for v in walk) + "]"
-
-
 @dataclass(frozen=True)
 class WalkCheck:
     valid_edges: int          # edges in the longest valid prefix (real edges, none repeated)
@@ -452,17 +277,10 @@ def check_walk(facts: GraphFacts, nodes, closing: bool = False) -> WalkCheck:
     return WalkCheck(len(first_use), None, tuple(e for e in facts.edges if e not in first_use))
 
 
-def edge_list_text(edges, limit: int = 6) -> str:
-    shown = ", ".join(f"{u}-{v}" for u, v in edges[:limit])
-    return shown + (f", ... ({len(edges)} in all)" if len(edges) > limit else "")
-
-
 # ---------------------------------------------------------------------------------------------- the task
-class EulerianTask(Task):
+class EulerianTask(GraphTask):
     """Generation, verification, image, prompts, trace and import shared by both Eulerian tasks."""
 
-    category = "graphs"
-    version = "1"
     max_answer_chars = 20_000
 
     closed: ClassVar[bool]                                   # True: cycle, False: path
@@ -521,7 +339,7 @@ class EulerianTask(Task):
         return self._solve_facts(state_facts(inst))
 
     def format_answer(self, inst: Instance, solution: Any) -> str:
-        return format_walk(solution["walk"]) if solution["exists"] else "No"
+        return format_vertex_list(solution["walk"]) if solution["exists"] else "No"
 
     def stats(self, inst: Instance) -> dict:
         facts = state_facts(inst)
@@ -539,7 +357,7 @@ class EulerianTask(Task):
 
     def check(self, inst: Instance, answer: str) -> Verdict:
         facts = state_facts(inst)
-        parsed = parse_walk(answer, self.answer_limit(facts))
+        parsed = parse_vertex_list(answer, self.answer_limit(facts))
         if parsed.says_no:
             return self._check_no(facts)
         nodes = parsed.nodes
@@ -550,9 +368,9 @@ class EulerianTask(Task):
             if nodes[0] != nodes[-1]:
                 res = check_walk(facts, nodes)
                 if res.error is None and not res.unused:
-                    return Verdict.fail(f"{format_walk(nodes)} is an Eulerian path from {nodes[0]} to {nodes[-1]}, "
-                                        "not a cycle: it does not return to its start", score=res.valid_edges / facts.m,
-                                        parsed=list(nodes))
+                    return Verdict.fail(f"{format_vertex_list(nodes)} is an Eulerian path from {nodes[0]} to "
+                                        f"{nodes[-1]}, not a cycle: it does not return to its start",
+                                        score=res.valid_edges / facts.m, parsed=list(nodes))
                 nodes = (*nodes, nodes[0])  # open form: the closing step back to the start is implied
                 res = check_walk(facts, nodes, closing=True)
             else:
@@ -563,8 +381,9 @@ class EulerianTask(Task):
         if res.error is not None:
             return Verdict.fail(res.error, score=score, parsed=list(nodes))
         if res.unused:
+            unused = clipped(res.unused, 6, lambda e: f"{e[0]}-{e[1]}")
             return Verdict.fail(f"the {self.kind} uses only {facts.m - len(res.unused)} of the {facts.m} edges; "
-                                f"never used: {edge_list_text(res.unused)}", score=score, parsed=list(nodes))
+                                f"never used: {unused}", score=score, parsed=list(nodes))
         what = f"closed trail from {nodes[0]}" if self.closed else f"trail from {nodes[0]} to {nodes[-1]}"
         return Verdict.ok(list(nodes), f"correct: a {what} using each of the {facts.m} edges exactly once")
 
@@ -587,9 +406,6 @@ class EulerianTask(Task):
                                 f"Eulerian {self.kind} exists")
 
     # ----- presentation -------------------------------------------------------------------------
-    def render(self, inst: Instance, play: Any = None, size: int = 512):
-        return self.drawing(inst, size)[0]
-
     def drawing(self, inst: Instance, size: int = 512):
         """The image and the :class:`~mmhelix_env.render.graph.GraphDrawing` (edge colours, segments)."""
         st = inst.state
@@ -597,14 +413,13 @@ class EulerianTask(Task):
         edges = [(int(u), int(v)) for u, v in st["edges"]]
         cols = int(st.get("cols") or grid_cols(n))
         k = size / 512
-        margin = 48 * k
         if grid_layout_is_clear(n, cols, edges):
-            pos = grid_positions(n, cols, size, margin)
-            step = grid_spacing(n, cols, size, margin)
+            pos, step = grid_layout(n, cols, size, 48)
         else:  # an imported graph whose edges would pass under grid vertices
+            margin = 48 * k
             pos = circular_layout(n, size, margin)
             step = 2 * math.pi * (size / 2 - margin) / max(n, 1)
-        radius = min(max(0.2 * step, 16 * k), 30 * k)
+        radius = node_radius(step, 0.2, size)
         img, draw = new_canvas(size, WHITE)
         drawn = draw_graph(draw, pos, edges, node_radius=radius,
                            node_font_size=max(8, round(max(14 * k, 0.85 * radius))),
@@ -612,12 +427,7 @@ class EulerianTask(Task):
         return img, drawn
 
     def adjacency_text(self, inst: Instance) -> str:
-        n = int(inst.state["n"])
-        adj: list[list[int]] = [[] for _ in range(n)]
-        for u, v in inst.state["edges"]:
-            adj[u].append(v)
-            adj[v].append(u)
-        return "\n".join(f"{u}: [" + ", ".join(map(str, sorted(adj[u]))) + "]" for u in range(n))
+        return "\n".join(adjacency_lines(neighbour_lists(int(inst.state["n"]), inst.state["edges"])))
 
     def prompt(self, inst: Instance, modality: str = "image") -> str:
         question = f"determine if there is an Eulerian {self.kind}."
@@ -636,7 +446,7 @@ class EulerianTask(Task):
         facts = state_facts(inst)
         lines = [self.trace_intro(),
                  f"The graph has {facts.n} vertices and {facts.m} edges. Degrees (number of neighbours): "
-                 + ", ".join(f"{v}:{d}" for v, d in enumerate(facts.degree)) + f" (they sum to {2 * facts.m}).",
+                 + per_vertex(facts.degree) + f" (they sum to {2 * facts.m}).",
                  "Odd-degree vertices: " + (", ".join(map(str, facts.odd)) if facts.odd else "none") + "."]
         run = self._run(facts)
         if run is None:
@@ -677,10 +487,10 @@ class EulerianTask(Task):
                 tour[pos:pos + 1] = sub
                 lines.append(f"Vertex {sub[0]} (entry {pos + 1} of the tour) still has unused edges. Sub-tour: "
                              f"{' -> '.join(map(str, sub))}; splice it in there.")
-                lines.append(f"Tour: {format_walk(tour)} ({used} of {facts.m} edges used).")
+                lines.append(f"Tour: {format_vertex_list(tour)} ({used} of {facts.m} edges used).")
         close = f"it returns to {start}" if self.closed else f"it ends at {run.walk[-1]}"
         lines.append(f"All {facts.m} edges are used exactly once and {close}.")
-        lines.append(f"Answer: {format_walk(run.walk)}")
+        lines.append(f"Answer: {format_vertex_list(run.walk)}")
         return "\n".join(lines)
 
     def trace_intro(self) -> str:
@@ -692,8 +502,7 @@ class EulerianTask(Task):
 
     # ----- reference records --------------------------------------------------------------------
     def record_state(self, record: dict) -> dict:
-        raw = record.get("initial_state")
-        data = record_field(raw) if raw is not None else None
+        data = initial_state(record)
         if isinstance(data, dict) and "edges" in data:
             try:
                 n = int(data["n"])
@@ -703,8 +512,7 @@ class EulerianTask(Task):
             return make_state(n, edges)
         if isinstance(data, dict) and data:
             return state_from_adjacency(data)
-        text = record_field(record.get("question_language") or record.get("question_text") or "")
-        adj = _adjacency_from_text(text if isinstance(text, str) else str(text))
+        adj = _adjacency_from_text(question_text(record))
         if not adj:
             raise RecordError("no adjacency list in initial_state, question_language or question_text")
         return state_from_adjacency(adj)
@@ -721,16 +529,13 @@ class EulerianTask(Task):
         return {"exists": True, "walk": walk}
 
 
-_ENTRY = re.compile(r"(\d+)\s*:\s*\[([^\[\]]*)\]", re.ASCII)
-
-
 def _adjacency_from_text(text: str) -> dict:
     adj: dict[int, list[int]] = {}
-    for m in _ENTRY.finditer(text):
-        u = int(m.group(1))
+    for key, inside in adjacency_entries(text):
+        u = int(key)
         if u in adj:
             raise RecordError(f"vertex {u} has two adjacency lines")
-        adj[u] = [int(x) for x in re.findall(r"-?\d+", m.group(2), re.ASCII)]
+        adj[u] = [int(x) for x in re.findall(r"-?\d+", inside, re.ASCII)]
     return adj
 
 

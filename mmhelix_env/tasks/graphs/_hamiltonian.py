@@ -2,7 +2,7 @@
 
 - :func:`build_graph`: the grid king-graph builder (randomised DFS spanning tree over the 8 king moves from a
   random root, then orthogonal/diagonal and king/far passes, at most one diagonal per unit cell, optional
-  degree cap);
+  degree cap), on the grid tables of :mod:`._graph_common`;
 - :func:`decide`: the exact decision. Certificates first (a vertex of degree <= 1, a cut vertex, unequal
   bipartite sides for cycles; two leaves besides s, s a cut vertex, a vertex splitting off two parts for paths),
   then a depth-first search over bitmasks that extends one path and prunes a move when an unvisited vertex is
@@ -16,10 +16,8 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,7 +27,6 @@ from ...core import (
     Instance,
     ParseError,
     RecordError,
-    Task,
     Verdict,
     bounded,
     clean_markup,
@@ -38,16 +35,32 @@ from ...core import (
     unescape,
 )
 from ...render import INK, WHITE, draw_text, font, new_canvas, text_size
-from ...render.graph import box_circle_distance, draw_graph, grid_positions, grid_spacing
+from ...render.graph import box_circle_distance, draw_graph
+from ._graph_common import (
+    GraphTask,
+    adjacency_lines,
+    adjacency_masks,
+    bits,
+    brace_set,
+    clipped,
+    diagonal_allowed,
+    grid_cols,
+    grid_layout,
+    grid_tables,
+    initial_state,
+    mark_diagonal,
+    node_radius,
+    norm,
+    per_vertex,
+    random_spanning_tree,
+    reach,
+)
 
 MAX_ATTEMPTS = 20_000
 MAX_VERTICES = 25
 
+
 # ------------------------------------------------------------------------------------------------ builder
-_KING = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
-_FAR = {(1, 2), (1, 3), (2, 3)}
-
-
 @dataclass(frozen=True)
 class BuilderParams:
     p_orth: float
@@ -57,99 +70,30 @@ class BuilderParams:
     cap: int | None  # maximum degree (None: no cap)
 
 
-def grid_cols(n: int) -> int:
-    """Columns of the grid the graph is laid out on: 2 (n <= 4), 3 (<= 9), 4 (<= 16), 5 (<= 25)."""
-    if n <= 4:
-        return 2
-    if n <= 9:
-        return 3
-    if n <= 16:
-        return 4
-    if n <= 25:
-        return 5
-    return math.isqrt(n - 1) + 1
-
-
-@dataclass(frozen=True)
-class _GridTables:
-    king: tuple[tuple[int, ...], ...]        # per vertex: king neighbours, ascending
-    orth: tuple[tuple[int, int], ...]        # orthogonal pairs u < v
-    diag: tuple[tuple[int, int], ...]        # diagonal pairs u < v
-    far: tuple[tuple[int, int], ...]         # far pairs u < v
-    cell: dict                               # diagonal pair -> (unit cell, 0 '\' or 1 '/')
-
-
-@lru_cache(maxsize=64)
-def _tables(n: int, cols: int) -> _GridTables:
-    rows = -(-n // cols)
-    king = []
-    for v in range(n):
-        r, c = divmod(v, cols)
-        king.append(tuple(sorted((r + dr) * cols + c + dc for dr, dc in _KING
-                                 if 0 <= r + dr < rows and 0 <= c + dc < cols and (r + dr) * cols + c + dc < n)))
-    orth, diag, far, cell = [], [], [], {}
-    for u in range(n):
-        ru, cu = divmod(u, cols)
-        for v in range(u + 1, n):
-            rv, cv = divmod(v, cols)
-            dr, dc = abs(ru - rv), abs(cu - cv)
-            if dr + dc == 1:
-                orth.append((u, v))
-            elif dr == 1 and dc == 1:
-                diag.append((u, v))
-                cell[(u, v)] = (min(ru, rv) * cols + min(cu, cv), 0 if (cv > cu) else 1)
-            elif (min(dr, dc), max(dr, dc)) in _FAR:
-                far.append((u, v))
-    return _GridTables(tuple(king), tuple(orth), tuple(diag), tuple(far), cell)
-
-
 def build_graph(rng: np.random.Generator, n: int, cols: int, params: BuilderParams) -> list[tuple[int, int]] | None:
     """One random grid king-graph: sorted edges (u, v) with u < v, or None when the capped spanning tree
     could not reach every vertex (the caller redraws)."""
-    tab = _tables(n, cols)
+    tab = grid_tables(n, cols)
     cap = params.cap if params.cap is not None else n
     deg = [0] * n
     edges: set[tuple[int, int]] = set()
-    diag_of: dict[int, int] = {}  # unit cell -> 0/1 diagonal present
+    diag = [-1] * len(tab.cell_pairs)  # per unit cell: -1 none, 0 '\', 1 '/'
 
     def can_add(u: int, v: int) -> bool:
         if deg[u] >= cap or deg[v] >= cap:
             return False
-        key = (u, v) if u < v else (v, u)
-        if key in edges:
-            return False
-        cd = tab.cell.get(key)
-        return cd is None or diag_of.get(cd[0], cd[1]) == cd[1]
+        key = norm(u, v)
+        return key not in edges and diagonal_allowed(tab, diag, key)
 
     def add(u: int, v: int) -> None:
-        key = (u, v) if u < v else (v, u)
+        key = norm(u, v)
         edges.add(key)
         deg[u] += 1
         deg[v] += 1
-        cd = tab.cell.get(key)
-        if cd is not None:
-            diag_of[cd[0]] = cd[1]
+        mark_diagonal(tab, diag, key)
 
     # 1. randomised DFS spanning tree over the king moves (shuffled order per vertex, degree cap respected)
-    visited = [False] * n
-    root = int(rng.integers(n))
-    visited[root] = True
-    count = 1
-    stack = [(root, iter(rng.permutation(len(tab.king[root])).tolist()))]
-    while stack:
-        u, order = stack[-1]
-        for k in order:
-            v = tab.king[u][k]
-            if visited[v] or not can_add(u, v):
-                continue
-            add(u, v)
-            visited[v] = True
-            count += 1
-            stack.append((v, iter(rng.permutation(len(tab.king[v])).tolist())))
-            break
-        else:
-            stack.pop()
-    if count < n:
+    if random_spanning_tree(rng, tab, can_add, add) < n:
         return None
     # 2./3. orthogonal pairs with p_orth and diagonal pairs with p_diag; then king pairs with p_adj2 and far
     # pairs with p_far. Candidates are visited in a random order so the cap and the one-diagonal-per-cell
@@ -166,45 +110,12 @@ def build_graph(rng: np.random.Generator, n: int, cols: int, params: BuilderPara
 
 
 # -------------------------------------------------------------------------------------------- graph utils
-def masks(n: int, edges) -> list[int]:
-    adj = [0] * n
-    for u, v in edges:
-        adj[u] |= 1 << v
-        adj[v] |= 1 << u
-    return adj
-
-
-def bits(mask: int) -> list[int]:
-    out = []
-    while mask:
-        low = mask & -mask
-        out.append(low.bit_length() - 1)
-        mask ^= low
-    return out
-
-
-def _reach(adj: list[int], start: int, allowed: int) -> int:
-    """Vertices of ``allowed`` reachable from ``start`` inside ``allowed`` (start must be in allowed)."""
-    reach = frontier = 1 << start
-    while frontier:
-        nb = 0
-        m = frontier
-        while m:
-            low = m & -m
-            m ^= low
-            nb |= adj[low.bit_length() - 1]
-        nb &= allowed & ~reach
-        reach |= nb
-        frontier = nb
-    return reach
-
-
 def components(adj: list[int], allowed: int) -> list[int]:
     out = []
     left = allowed
     while left:
         v = (left & -left).bit_length() - 1
-        comp = _reach(adj, v, allowed)
+        comp = reach(adj, v, allowed)
         out.append(comp)
         left &= ~comp
     return out
@@ -230,10 +141,6 @@ def bipartition(adj: list[int], n: int) -> tuple[list[int], list[int]] | None:
     return [v for v in range(n) if colour[v] == 0], [v for v in range(n) if colour[v] == 1]
 
 
-def adjacency_lines(n: int, adj: list[int]) -> list[str]:
-    return [f"{u}: [" + ", ".join(map(str, bits(adj[u]))) + "]" for u in range(n)]
-
-
 # ----------------------------------------------------------------------------------------- certificates
 @dataclass(frozen=True)
 class Certificate:
@@ -242,16 +149,22 @@ class Certificate:
 
 
 def _parts(parts: list[int]) -> str:
-    return " and ".join("{" + ", ".join(map(str, bits(p))) + "}" for p in parts)
+    return " and ".join(brace_set(bits(p)) for p in parts)
+
+
+def _disconnected(adj: list[int], full: int) -> list[Certificate]:
+    """The certificate of a graph that falls into several parts (then the only one listed), else none."""
+    comps = components(adj, full)
+    if len(comps) > 1:
+        return [Certificate("disconnected", f"the graph falls into {len(comps)} separate parts")]
+    return []
 
 
 def cycle_certificates(adj: list[int], n: int) -> list[Certificate]:
     """Every quick proof that no Hamiltonian cycle exists (empty when none applies)."""
     full = (1 << n) - 1
-    out: list[Certificate] = []
-    comps = components(adj, full)
-    if len(comps) > 1:
-        out.append(Certificate("disconnected", f"the graph falls into {len(comps)} separate parts"))
+    out = _disconnected(adj, full)
+    if out:
         return out
     low = [v for v in range(n) if adj[v].bit_count() <= 1]
     if low:
@@ -277,10 +190,8 @@ def cycle_certificates(adj: list[int], n: int) -> list[Certificate]:
 def path_certificates(adj: list[int], n: int, s: int) -> list[Certificate]:
     """Every quick proof that no Hamiltonian path from ``s`` exists (empty when none applies)."""
     full = (1 << n) - 1
-    out: list[Certificate] = []
-    comps = components(adj, full)
-    if len(comps) > 1:
-        out.append(Certificate("disconnected", f"the graph falls into {len(comps)} separate parts"))
+    out = _disconnected(adj, full)
+    if out:
         return out
     leaves = [v for v in range(n) if v != s and adj[v].bit_count() == 1]
     if len(leaves) >= 2:
@@ -374,20 +285,10 @@ class _Search:
                     if leaf >= 0:
                         return ("two_leaves", leaf, x)
                     leaf = x
-        reach = frontier = wbit
         allowed = left | wbit
-        while frontier:
-            nb = 0
-            m = frontier
-            while m:
-                low = m & -m
-                m ^= low
-                nb |= adjbit[low]
-            nb &= allowed & ~reach
-            reach |= nb
-            frontier = nb
-        if reach != allowed:
-            return ("split", tuple(bits(allowed & ~reach)))
+        reached = reach(self.adj, w, allowed)
+        if reached != allowed:
+            return ("split", tuple(bits(allowed & ~reached)))
         return None
 
     def expand(self, path: list[int], left: int, closers: int | None, node: Node | None) -> bool:
@@ -565,10 +466,6 @@ def parse_answer(text: str, max_chars: int = 1_000) -> tuple[int, ...] | None:
     return tuple(out)
 
 
-def format_list(ids) -> str:
-    return "[" + ", ".join(str(int(v)) for v in ids) + "]"
-
-
 # -------------------------------------------------------------------------------------------- verification
 def _prefix(ids: tuple[int, ...], n: int, adj: list[int]) -> tuple[int, str | None]:
     """Length of the longest prefix of valid, distinct ids joined by edges, and what broke it."""
@@ -586,8 +483,7 @@ def _prefix(ids: tuple[int, ...], n: int, adj: list[int]) -> tuple[int, str | No
 
 def _missing(ids, n: int) -> str:
     miss = sorted(set(range(n)) - set(ids))
-    shown = ", ".join(map(str, miss[:8])) + (", ..." if len(miss) > 8 else "")
-    return f"{len(miss)} vertex{'es' if len(miss) != 1 else ''} never visited ({shown})"
+    return f"{len(miss)} vertex{'es' if len(miss) != 1 else ''} never visited ({clipped(miss, 8, count=False)})"
 
 
 def check_cycle(n: int, adj: list[int], parsed: tuple[int, ...] | None, exists) -> Verdict:
@@ -648,7 +544,7 @@ def reason_text(why: tuple, start: int | None = None) -> str:
                 "can be the last vertex")
     if kind == "split":
         cut = why[1]
-        shown = ", ".join(map(str, cut[:4])) + (", ..." if len(cut) > 4 else "")
+        shown = clipped(cut, 4, count=False)
         return f"unvisited vert{'ices' if len(cut) > 1 else 'ex'} {shown} would be cut off from the path end"
     if kind == "noreturn":
         return f"no neighbour of the start {start} would be left to return through"
@@ -719,10 +615,8 @@ def draw_instance(n: int, cols: int, edges, start: int | None, size: int = 512):
     """The image: vertex i at its grid position, greedy-coloured straight edges (render.graph), the start vertex
     (paths) red and slightly larger with a small legend outside the graph."""
     k = size / 512
-    margin = 48 * k
-    pos = grid_positions(n, cols, size, margin)
-    step = grid_spacing(n, cols, size, margin)
-    radius = min(max(0.2 * step, 16 * k), 30 * k)
+    pos, step = grid_layout(n, cols, size, 48)
+    radius = node_radius(step, 0.2, size)
     styles = {}
     if start is not None:
         styles[start] = {"fill": START_FILL, "outline": START_OUTLINE, "outline_width": max(2, round(4 * k)),
@@ -779,8 +673,7 @@ _ENTRY = re.compile(r"(\d+)\s*:\s*\[([0-9,\s]*)\]", re.ASCII)
 def adjacency_from_record(record: dict) -> tuple[int, list[tuple[int, int]], int | None, dict | None]:
     """(n, edges, cols or None, our own state dict or None) from ``initial_state`` (adjacency dict, possibly
     serialised; or a state dict of ours) or else the adjacency lines of the question text."""
-    raw = record.get("initial_state")
-    data = record_field(raw) if raw is not None else None
+    data = initial_state(record)
     if isinstance(data, dict) and "edges" in data:
         try:
             n = int(data["n"])
@@ -823,7 +716,7 @@ def adjacency_from_record(record: dict) -> tuple[int, list[tuple[int, int]], int
                 raise RecordError(f"self-loop at vertex {u}")
             if u not in table[v]:
                 raise RecordError(f"adjacency is not symmetric: {v} is listed at {u} but not {u} at {v}")
-            edges.add((min(u, v), max(u, v)))
+            edges.add(norm(u, v))
     return n, _clean_edges(n, sorted(edges)), None, None
 
 
@@ -834,16 +727,14 @@ def _clean_edges(n: int, edges) -> list[tuple[int, int]]:
     for u, v in edges:
         if not (0 <= u < n and 0 <= v < n) or u == v:
             raise RecordError(f"bad edge {u}-{v}")
-        out.add((min(u, v), max(u, v)))
+        out.add(norm(u, v))
     return sorted(out)
 
 
 # ------------------------------------------------------------------------------------------------ task
-class HamiltonianTask(Task):
+class HamiltonianTask(GraphTask):
     """What the two Hamiltonian tasks share; subclasses set the class attributes and the hooks below."""
 
-    category = "graphs"
-    version = "1"
     max_answer_chars = 1_000
     LEVEL_N: ClassVar[dict[int, int]] = {}
     PARAMS: ClassVar[BuilderParams]
@@ -855,7 +746,7 @@ class HamiltonianTask(Task):
     def graph(inst: Instance) -> tuple[int, list[int]]:
         st = inst.state
         n = int(st["n"])
-        return n, masks(n, st["edges"])
+        return n, adjacency_masks(n, st["edges"])
 
     def decide(self, n: int, adj: list[int], start: int | None, log: bool = False) -> Decision:
         raise NotImplementedError
@@ -881,7 +772,7 @@ class HamiltonianTask(Task):
             if edges is None:
                 continue
             start = int(rng.integers(n)) if self.has_start else None
-            adj = masks(n, edges)
+            adj = adjacency_masks(n, edges)
             dec = self.decide(n, adj, start)
             if dec.exists != want:
                 continue
@@ -910,9 +801,6 @@ class HamiltonianTask(Task):
         return bool(self.solution(inst)["exists"])
 
     # ----- presentation -------------------------------------------------------------------------
-    def render(self, inst: Instance, play: Any = None, size: int = 512):
-        return self.drawing(inst, size)[0]
-
     def drawing(self, inst: Instance, size: int = 512):
         """(image, GraphDrawing, legend box or None)."""
         st = inst.state
@@ -921,8 +809,26 @@ class HamiltonianTask(Task):
         return draw_instance(n, cols, st["edges"], st.get("start") if self.has_start else None, size)
 
     def adjacency_text(self, inst: Instance) -> str:
-        n, adj = self.graph(inst)
-        return "\n".join(adjacency_lines(n, adj))
+        return "\n".join(adjacency_lines(map(bits, self.graph(inst)[1])))
+
+    def trace_opening(self, adj: list[int], dec: Decision, goal: str, absent: str, verdict: str) -> list[str]:
+        """The first lines of both reasoning traces: we need ``goal`` or a proof that none exists, the neighbour
+        lists, the degrees and the quick checks (each would prove ``absent``); with a certificate the whole trace,
+        ending in "So <verdict>." and "Answer: No"."""
+        lines = [f"We need {goal}, or a proof that none exists. Reading the graph, the neighbours of each vertex are:"]
+        lines += adjacency_lines(map(bits, adj))
+        lines.append("Degrees: " + per_vertex(m.bit_count() for m in adj) + ".")
+        lines.append(f"Quick checks (each one alone would prove that {absent}):")
+        if dec.certificates:
+            cert = dec.certificates[0]
+            lines += [f"- {cert.text[0].upper()}{cert.text[1:]}.", f"So {verdict}.", "Answer: No"]
+        return lines
+
+    @staticmethod
+    def search_failed(start: int, res: SearchResult, verdict: str) -> str:
+        """The trace's conclusion when every branch of the search failed."""
+        return (f"Every branch from vertex {start} failed ({res.nodes} partial paths examined, {res.dead_ends} "
+                f"dead ends), so {verdict}.")
 
     # ----- reference records --------------------------------------------------------------------
     def record_state(self, record: dict) -> dict:

@@ -20,22 +20,24 @@ from typing import Any
 
 import numpy as np
 
-from ...core import (
-    GenerationError,
-    Instance,
-    ParseError,
-    RecordError,
-    Task,
-    Verdict,
-    bounded,
-    canonical_json,
-    clean_markup,
-    derived_rng,
-    level_number,
-    record_field,
-)
+from ...core import GenerationError, Instance, RecordError, Verdict, canonical_json, derived_rng, level_number
 from ...render import INK, MUTED, WHITE, font, new_canvas
 from ...render.graph import count_crossings, draw_graph, min_edge_vertex_clearance, spring_layout
+from ._graph_common import (
+    ADJ_ENTRY,
+    GraphTask,
+    adjacency_entries,
+    adjacency_lines,
+    adjacency_masks,
+    bits,
+    brace_set,
+    id_items,
+    norm,
+    parse_yes_no,
+    per_vertex,
+    reach,
+    record_texts,
+)
 
 # level -> (vertices n, edges m)
 LEVEL_PARAMS: dict[int, tuple[int, int]] = {1: (6, 6), 2: (7, 7), 3: (8, 9), 4: (9, 11), 5: (10, 13)}
@@ -51,48 +53,16 @@ FORMAT_SENTENCE = "Answer with 'Yes' or 'No'."
 DEFINITION = ("Two graphs are isomorphic if the vertices of G1 can be matched one-to-one with the vertices of G2 so "
               "that two vertices of G1 are joined by an edge exactly when the matched vertices of G2 are; the vertex "
               "numbers themselves do not matter.")
-_QUOTE = "*_\"'`\u201c\u201d\u2018\u2019"
-_BARE = re.compile(rf"[{_QUOTE}\s]*(yes|no)[{_QUOTE}]*\s*[.!]?[{_QUOTE}\s]*", re.I)
-_LEADING = re.compile(rf"[{_QUOTE}\s]*(yes|no)[{_QUOTE}]*\s*[,.;:!]\s*(\S.*)", re.I | re.S)
-_YES_NO_WORD = re.compile(r"\b(yes|no)\b", re.I)
 _BLOCK = re.compile(r"\bG([12])\s*:", re.ASCII)
-_ENTRY = re.compile(r"(\d+)\s*:\s*\[([^\[\]]*)\]", re.ASCII)
 
 
 # --------------------------------------------------------------------------------------------- graphs
-def _bits(mask: int) -> list[int]:
-    out = []
-    while mask:
-        low = mask & -mask
-        out.append(low.bit_length() - 1)
-        mask ^= low
-    return out
-
-
-def masks_from_edges(n: int, edges) -> list[int]:
-    masks = [0] * n
-    for u, v in edges:
-        masks[u] |= 1 << v
-        masks[v] |= 1 << u
-    return masks
-
-
 def edges_from_masks(masks: list[int]) -> list[tuple[int, int]]:
-    return [(u, v) for u, m in enumerate(masks) for v in _bits(m) if u < v]
+    return [(u, v) for u, m in enumerate(masks) for v in bits(m) if u < v]
 
 
 def is_connected(masks: list[int]) -> bool:
-    n = len(masks)
-    if n == 0:
-        return True
-    seen = frontier = 1
-    while frontier:
-        nxt = 0
-        for u in _bits(frontier):
-            nxt |= masks[u]
-        frontier = nxt & ~seen
-        seen |= nxt
-    return seen == (1 << n) - 1
+    return not masks or reach(masks, 0) == (1 << len(masks)) - 1
 
 
 def degree_sequence(masks: list[int]) -> list[int]:
@@ -102,7 +72,7 @@ def degree_sequence(masks: list[int]) -> list[int]:
 def signatures(masks: list[int]) -> list[tuple[int, tuple[int, ...]]]:
     """Per vertex: (degree, sorted degrees of its neighbours)."""
     deg = [m.bit_count() for m in masks]
-    return [(deg[v], tuple(sorted(deg[u] for u in _bits(masks[v])))) for v in range(len(masks))]
+    return [(deg[v], tuple(sorted(deg[u] for u in bits(masks[v])))) for v in range(len(masks))]
 
 
 def permute(masks: list[int], perm: list[int]) -> list[int]:
@@ -110,7 +80,7 @@ def permute(masks: list[int], perm: list[int]) -> list[int]:
     out = [0] * len(masks)
     for v, m in enumerate(masks):
         img = 0
-        for u in _bits(m):
+        for u in bits(m):
             img |= 1 << perm[u]
         out[perm[v]] = img
     return out
@@ -124,7 +94,7 @@ def refine(masks1: list[int], masks2: list[int]) -> tuple[list[list[tuple]], int
     list of class keys per vertex: round 0 the degree, round k (old class index, sorted neighbour class
     indices). Class indices of a round are the ranks of its sorted distinct keys."""
     n = len(masks1)
-    nbrs = [_bits(m) for m in masks1] + [[n + u for u in _bits(m)] for m in masks2]
+    nbrs = [bits(m) for m in masks1] + [[n + u for u in bits(m)] for m in masks2]
     keys: list[tuple] = [(len(x),) for x in nbrs]
     rounds = [keys]
     while True:
@@ -174,7 +144,7 @@ def search_mapping(masks1: list[int], masks2: list[int], colour: list[int], log:
             return True
         v = order[i]
         img = 0
-        for u in _bits(masks1[v] & state["mapped"]):
+        for u in bits(masks1[v] & state["mapped"]):
             img |= 1 << mapping[u]
         used = state["used"]
         cands = [w for w in by_colour.get(c1[v], ()) if not (used >> w) & 1 and masks2[w] & used == img]
@@ -354,33 +324,12 @@ def generate_pair(rng: np.random.Generator, level: int) -> tuple[str, list[int],
     raise GenerationError(f"GraphIsomorphism level {level}: no {label} pair in {G1_ATTEMPTS} draws")
 
 
-# ---------------------------------------------------------------------------------------------- parsing
-def parse_yes_no(text: str, max_chars: int = 2_000) -> str:
-    """'Yes' or 'No': case-insensitive, quotes/markdown/\\text{} around it, a trailing period, or a leading
-    Yes/No followed by a comma or period and an explanation with no other yes/no word."""
-    text = clean_markup(bounded(text, max_chars))
-    m = _BARE.fullmatch(text)
-    if m:
-        return m.group(1).capitalize()
-    m = _LEADING.fullmatch(text)
-    if m:
-        if _YES_NO_WORD.search(m.group(2)):
-            raise ParseError("the answer says both yes and no (or repeats it); answer with a single 'Yes' or 'No'")
-        return m.group(1).capitalize()
-    if _YES_NO_WORD.search(text):
-        raise ParseError("the answer must start with 'Yes' or 'No' (optionally followed by a comma or period and "
-                         "an explanation)")
-    raise ParseError("no 'Yes' or 'No' found; answer with 'Yes' or 'No'")
-
-
 # ---------------------------------------------------------------------------------------------- task
-class GraphIsomorphism(Task):
+class GraphIsomorphism(GraphTask):
     name = "GraphIsomorphism"
-    category = "graphs"
     benchmark_id = "graph_isomorphism"
     generator_key = "isomorphism"
     score_function = "simple_str_match"
-    version = "1"
     answer_format = "Yes or No: whether G1 and G2 are isomorphic"
     max_answer_chars = 2_000
 
@@ -399,7 +348,7 @@ class GraphIsomorphism(Task):
     @staticmethod
     def _masks(inst: Instance) -> tuple[list[int], list[int]]:
         n = int(inst.state["n"])
-        return masks_from_edges(n, inst.state["g1"]), masks_from_edges(n, inst.state["g2"])
+        return adjacency_masks(n, inst.state["g1"]), adjacency_masks(n, inst.state["g2"])
 
     def solve(self, inst: Instance) -> dict:
         res = decide(*self._masks(inst))
@@ -488,8 +437,7 @@ class GraphIsomorphism(Task):
 
     @staticmethod
     def _adjacency_text(n: int, edges) -> str:
-        masks = masks_from_edges(n, edges)
-        return "\n".join(f"{u}: [" + ", ".join(map(str, _bits(masks[u]))) + "]" for u in range(n))
+        return "\n".join(adjacency_lines(map(bits, adjacency_masks(n, edges))))
 
     def prompt(self, inst: Instance, modality: str = "image") -> str:
         n = int(inst.state["n"])
@@ -522,8 +470,8 @@ class GraphIsomorphism(Task):
         n = len(g1)
         deg1 = [m.bit_count() for m in g1]
         deg2 = [m.bit_count() for m in g2]
-        lines.append("Degrees in G1: " + ", ".join(f"{v}:{d}" for v, d in enumerate(deg1)) + ".")
-        lines.append("Degrees in G2: " + ", ".join(f"{v}:{d}" for v, d in enumerate(deg2)) + ".")
+        lines.append("Degrees in G1: " + per_vertex(deg1) + ".")
+        lines.append("Degrees in G2: " + per_vertex(deg2) + ".")
         lines.append(f"Sorted degree sequences: G1 {sorted(deg1, reverse=True)}, G2 {sorted(deg2, reverse=True)}.")
         rounds, differ = refine(g1, g2)
         if differ == 0:
@@ -545,7 +493,7 @@ class GraphIsomorphism(Task):
                 nb = ", ".join(prev_names[c] for c in key[1]) or "none"
                 in1 = [v for v in range(n) if keys[v] == key]
                 in2 = [v for v in range(n) if keys[n + v] == key]
-                parts.append(f"{names[idx]} = ({old}; neighbours {nb}): G1 {_set(in1)}, G2 {_set(in2)}")
+                parts.append(f"{names[idx]} = ({old}; neighbours {nb}): G1 {brace_set(in1)}, G2 {brace_set(in2)}")
             lines.append(f"Round {r}: " + "; ".join(parts) + ".")
             if differ == r:
                 bad = next(idx for key, idx in sorted(order.items(), key=lambda kv: kv[1])
@@ -570,7 +518,7 @@ class GraphIsomorphism(Task):
             pad = "  " * min(depth, 10)
             if kind == "cands":
                 if event[2]:
-                    lines.append(f"{pad}Vertex {v}: candidates {_set(event[2])}.")
+                    lines.append(f"{pad}Vertex {v}: candidates {brace_set(event[2])}.")
                 else:
                     lines.append(f"{pad}Vertex {v}: no consistent candidate; backtrack.")
             elif kind == "map":
@@ -593,14 +541,8 @@ class GraphIsomorphism(Task):
 
     # ----- reference records --------------------------------------------------------------------
     def record_state(self, record: dict) -> dict:
-        text = None
-        for field in ("question_text", "question_language", "question"):
-            raw = record_field(record.get(field))
-            if isinstance(raw, (list, tuple)):
-                raw = "\n".join(str(x) for x in raw)
-            if isinstance(raw, str) and _BLOCK.search(raw) and _ENTRY.search(raw):
-                text = raw
-                break
+        text = next((raw for raw in record_texts(record, ("question_text", "question_language", "question"))
+                     if _BLOCK.search(raw) and ADJ_ENTRY.search(raw)), None)
         if text is None:
             raise RecordError("no 'G1:' / 'G2:' adjacency lists in question_text / question_language")
         heads = {int(m.group(1)): m for m in _BLOCK.finditer(text)}
@@ -615,7 +557,7 @@ class GraphIsomorphism(Task):
             raise RecordError(f"unsupported vertex count {n}")
         g1, g2 = sorted(_edges_of(blocks[0], "G1")), sorted(_edges_of(blocks[1], "G2"))
         try:
-            decide(masks_from_edges(n, g1), masks_from_edges(n, g2))
+            decide(adjacency_masks(n, g1), adjacency_masks(n, g2))
         except GenerationError as err:
             raise RecordError(f"the exact isomorphism test is too expensive for this record ({err})") from None
         return {"n": n, "g1": [list(e) for e in g1], "g2": [list(e) for e in g2]}
@@ -623,18 +565,15 @@ class GraphIsomorphism(Task):
     def record_level_hint(self, record: dict, state: dict) -> int | None:
         return next((lv for lv, (n, _) in LEVEL_PARAMS.items() if n == state["n"]), None)
 
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> dict:
-        return self.solution(inst)
-
 
 def _parse_block(body: str, name: str) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
-    for entry in _ENTRY.finditer(body):
-        u = int(entry.group(1))
-        items = [x.strip() for x in entry.group(2).split(",") if x.strip()]
-        if not all(x.isdigit() for x in items):
-            raise RecordError(f"{name}: bad neighbour list for vertex {u}: [{entry.group(2)}]")
-        out[u] = [int(x) for x in items]
+    for key, inside in adjacency_entries(body):
+        u = int(key)
+        ids = id_items(inside)
+        if ids is None:
+            raise RecordError(f"{name}: bad neighbour list for vertex {u}: [{inside}]")
+        out[u] = ids
     if not out:
         raise RecordError(f"{name}: empty adjacency block")
     return out
@@ -646,7 +585,7 @@ def _edges_of(block: dict[int, list[int]], name: str) -> set[tuple[int, int]]:
         for v in vs:
             if u == v:
                 raise RecordError(f"{name}: self-loop at vertex {u}")
-            edges.add((min(u, v), max(u, v)))
+            edges.add(norm(u, v))
     return edges
 
 
@@ -675,10 +614,6 @@ def pts_min_distance(pos: list[tuple[float, float]]) -> float:
 
 def _count(k: int, one: str, many: str) -> str:
     return f"{k} {one if k == 1 else many}"
-
-
-def _set(items) -> str:
-    return "{" + ", ".join(map(str, items)) + "}"
 
 
 TASK = GraphIsomorphism()

@@ -13,18 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 from ...core import Instance, Verdict
+from ._graph_common import bits, format_vertex_list
 from ._hamiltonian import (
     BuilderParams,
     Certificate,
     Decision,
     HamiltonianTask,
     TraceWriter,
-    adjacency_lines,
     bipartition,
-    bits,
     check_cycle,
     decide_cycle,
-    format_list,
     parse_answer,
     reason_text,
 )
@@ -58,7 +56,7 @@ class HamiltonianCycle(HamiltonianTask):
         order = list(solution["order"])
         k = order.index(0)
         rot = order[k:] + order[:k]
-        return format_list(rot + [rot[0]])
+        return format_vertex_list(rot + [rot[0]])
 
     def check(self, inst: Instance, answer: str) -> Verdict:
         parsed = parse_answer(answer, self.max_answer_chars)
@@ -80,17 +78,10 @@ class HamiltonianCycle(HamiltonianTask):
     def trace(self, inst: Instance) -> str:
         n, adj = self.graph(inst)
         dec = decide_cycle(adj, n, log=True)
-        lines = [f"We need a cycle that visits all {n} vertices exactly once and returns to its start, or a proof "
-                 "that none exists. Reading the graph, the neighbours of each vertex are:"]
-        lines += adjacency_lines(n, adj)
-        lines.append("Degrees: " + ", ".join(f"{v}:{adj[v].bit_count()}" for v in range(n)) + ".")
-        lines.append("Quick checks (each one alone would prove that no cycle exists):")
+        verdict = "the graph has no Hamiltonian cycle"
+        lines = self.trace_opening(adj, dec, f"a cycle that visits all {n} vertices exactly once and returns to its "
+                                   "start", "no cycle exists", verdict)
         if dec.certificates:
-            cert = dec.certificates[0]
-            lines.append(f"- {cert.text[0].upper()}{cert.text[1:]}.")
-            lines.append("So the graph has no Hamiltonian cycle.")
-            answer = self.format_answer(inst, {"exists": False, "order": None})
-            lines.append(f"Answer: {answer}")
             return "\n".join(lines)
         lines.append("- every vertex has at least 2 neighbours, so each can have its two cycle edges;")
         lines.append("- removing any single vertex leaves the rest connected (no cut vertex);")
@@ -146,8 +137,7 @@ class HamiltonianCycle(HamiltonianTask):
             answer = self.format_answer(inst, {"exists": True, "order": dec.order})
             lines.append(f"Written from vertex 0 and closed: {answer}.")
         else:
-            lines.append(f"Every branch from vertex {r} failed ({res.nodes} partial paths examined, {res.dead_ends} "
-                         "dead ends), so the graph has no Hamiltonian cycle.")
+            lines.append(self.search_failed(r, res, verdict))
             answer = "No"
         lines.append(f"Answer: {answer}")
         return "\n".join(lines)

@@ -14,16 +14,15 @@ import re
 from typing import Any
 
 from ...core import Instance, RecordError, Verdict, record_field
+from ._graph_common import format_vertex_list
 from ._hamiltonian import (
     BuilderParams,
     Certificate,
     Decision,
     HamiltonianTask,
     TraceWriter,
-    adjacency_lines,
     check_path,
     decide_path,
-    format_list,
     parse_answer,
 )
 
@@ -56,7 +55,7 @@ class HamiltonianPath(HamiltonianTask):
 
     # ----- answers ------------------------------------------------------------------------------
     def format_answer(self, inst: Instance, solution: Any) -> str:
-        return format_list(solution["order"]) if solution["exists"] else "No"
+        return format_vertex_list(solution["order"]) if solution["exists"] else "No"
 
     def check(self, inst: Instance, answer: str) -> Verdict:
         parsed = parse_answer(answer, self.max_answer_chars)
@@ -81,16 +80,10 @@ class HamiltonianPath(HamiltonianTask):
         n, adj = self.graph(inst)
         s = int(inst.state["start"])
         dec = decide_path(adj, n, s, log=True)
-        lines = [f"We need a path that starts at vertex {s} and visits all {n} vertices exactly once, or a proof "
-                 "that none exists. Reading the graph, the neighbours of each vertex are:"]
-        lines += adjacency_lines(n, adj)
-        lines.append("Degrees: " + ", ".join(f"{v}:{adj[v].bit_count()}" for v in range(n)) + ".")
-        lines.append("Quick checks (each one alone would prove that no such path exists):")
+        verdict = f"there is no Hamiltonian path starting from vertex {s}"
+        lines = self.trace_opening(adj, dec, f"a path that starts at vertex {s} and visits all {n} vertices exactly "
+                                   "once", "no such path exists", verdict)
         if dec.certificates:
-            cert = dec.certificates[0]
-            lines.append(f"- {cert.text[0].upper()}{cert.text[1:]}.")
-            lines.append(f"So there is no Hamiltonian path starting from vertex {s}.")
-            lines.append("Answer: No")
             return "\n".join(lines)
         leaves = [v for v in range(n) if v != s and adj[v].bit_count() == 1]
         if leaves:
@@ -111,10 +104,9 @@ class HamiltonianPath(HamiltonianTask):
         res = dec.search
         if dec.exists:
             lines.append(f"All {n} vertices are visited: {'-'.join(map(str, dec.order))}.")
-            answer = format_list(dec.order)
+            answer = format_vertex_list(dec.order)
         else:
-            lines.append(f"Every branch from vertex {s} failed ({res.nodes} partial paths examined, {res.dead_ends} "
-                         f"dead ends), so there is no Hamiltonian path starting from vertex {s}.")
+            lines.append(self.search_failed(s, res, verdict))
             answer = "No"
         lines.append(f"Answer: {answer}")
         return "\n".join(lines)

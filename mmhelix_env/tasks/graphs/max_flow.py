@@ -11,24 +11,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from ...core import (
-    GenerationError,
-    Instance,
-    ParseError,
-    RecordError,
-    Task,
-    Verdict,
-    level_number,
-    parse_number,
-    record_field,
-)
+from ...core import GenerationError, Instance, ParseError, RecordError, Verdict, level_number
 from ...render import WHITE, new_canvas
 from ...render.graph import EDGE_COLORS, draw_graph, layered_layout, longest_path_layers
+from ._graph_common import (
+    GraphTask,
+    adjacency_lines,
+    listed_vertices,
+    neighbour_lists,
+    number_verdict,
+    source_target,
+    weighted_entries,
+)
 
 # level -> vertices per layer (the reference's structure, kept)
 LAYER_SIZES: dict[int, tuple[int, ...]] = {
@@ -43,9 +41,6 @@ CAP_MAX = 10
 MAX_ATTEMPTS = 10_000
 MAX_RECORD_NODES = 60
 FORMAT_SENTENCE = "Answer with the maximum flow value (an integer)."
-_FROM_TO = re.compile(r"from node (\d+) to node (\d+)", re.ASCII)
-_ENTRY = re.compile(r"(\d+)\s*:\s*\[([^\[\]]*)\]", re.ASCII)
-_PAIR = re.compile(r"\(\s*(\d+)\s*,\s*(\d+)\s*\)", re.ASCII)
 _FAILED = re.compile(r"verification\s*failed", re.I)
 
 
@@ -142,13 +137,11 @@ def min_cut_edges(edges: Sequence[Sequence[int]], source_side: Sequence[int]) ->
 
 
 # ---------------------------------------------------------------------------------------------- task
-class MaxFlow(Task):
+class MaxFlow(GraphTask):
     name = "MaxFlow"
-    category = "graphs"
     benchmark_id = "max_flow"
     generator_key = "max_flow"
     score_function = "simple_str_match"
-    version = "1"
     answer_format = "a single integer: the value of a maximum flow from the source to the sink, e.g. 13"
     max_answer_chars = 2_000
 
@@ -193,32 +186,24 @@ class MaxFlow(Task):
         if _FAILED.search(answer):
             raise ParseError("the answer is marked '(VerificationFailed)' (the reference generator's self-check "
                              "failed): not a plain flow value")
-        try:
-            value = parse_number(answer, max_chars=self.max_answer_chars)
-        except ParseError as err:
-            raise ParseError(f"{err}: answer with the single integer that is the maximum flow value") from None
         st = inst.state
         s, t = int(st["source"]), int(st["sink"])
-        best = Fraction(int(self.solution(inst)["value"]))
-        parsed: int | float = int(value) if value.denominator == 1 else float(value)
-        if value == best:
-            return Verdict.ok(parsed, f"correct: the maximum flow from node {s} to node {t} is {parsed}")
-        score = 0.5 * max(0.0, 1.0 - float(abs(value - best) / best)) if best > 0 else 0.0
-        if value.denominator != 1:
-            why = "a maximum flow value with integer capacities is an integer"
-        elif value < 0:
-            why = "a flow value is never negative"
-        elif value > best:
-            why = (f"no flow from node {s} to node {t} is that large: some cut separating them has a smaller "
-                   "total capacity")
-        else:
-            why = f"a larger flow from node {s} to node {t} exists (an augmenting path is still open)"
-        return Verdict.fail(f"wrong maximum flow {parsed}: {why}", score=score, parsed=parsed)
+
+        def why(value, best, shown) -> str:
+            if value.denominator != 1:
+                return "a maximum flow value with integer capacities is an integer"
+            if value < 0:
+                return "a flow value is never negative"
+            if value > best:
+                return (f"no flow from node {s} to node {t} is that large: some cut separating them has a smaller "
+                        "total capacity")
+            return f"a larger flow from node {s} to node {t} exists (an augmenting path is still open)"
+
+        return number_verdict(answer, lambda: self.solution(inst)["value"], max_chars=self.max_answer_chars,
+                              hint="answer with the single integer that is the maximum flow value",
+                              what=f"the maximum flow from node {s} to node {t}", label="maximum flow", why=why)
 
     # ----- presentation -------------------------------------------------------------------------
-    def render(self, inst: Instance, play: Any = None, size: int = 512):
-        return self.drawing(inst, size)[0]
-
     def drawing(self, inst: Instance, size: int = 512):
         """The image and the :class:`~mmhelix_env.render.graph.GraphDrawing` (label boxes, colours)."""
         _, edges, _, _ = self._graph(inst)
@@ -236,10 +221,8 @@ class MaxFlow(Task):
 
     def _adjacency_text(self, inst: Instance) -> str:
         n, edges, _, _ = self._graph(inst)
-        succ: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-        for u, v, c in edges:
-            succ[u].append((v, c))
-        return "\n".join(f"{u}: [" + ", ".join(f"({v},{c})" for v, c in sorted(succ[u])) + "]" for u in range(n))
+        succ = neighbour_lists(n, edges, directed=True)
+        return "\n".join(adjacency_lines(succ, lambda vc: f"({vc[0]},{vc[1]})"))
 
     def prompt(self, inst: Instance, modality: str = "image") -> str:
         st = inst.state
@@ -315,40 +298,20 @@ class MaxFlow(Task):
 
     # ----- reference records --------------------------------------------------------------------
     def record_state(self, record: dict) -> dict:
-        text = record_field(record.get("question_language") or record.get("question_text") or "")
-        if not isinstance(text, str):
-            text = str(text)
-        question = record_field(record.get("question") or "")
-        if not isinstance(question, str):
-            question = str(question)
-        m = _FROM_TO.search(text)
-        body = text[m.end():] if m else text
-        if m is None:
-            m = _FROM_TO.search(question)
-        if m is None:
-            raise RecordError("no 'from node s to node t' in the question")
-        s, t = int(m.group(1)), int(m.group(2))
+        s, t, body = source_target(record, coerce_question=True)
         caps: dict[tuple[int, int], int] = {}
-        seen: set[int] = set()
-        for entry in _ENTRY.finditer(body):
-            u = int(entry.group(1))
-            seen.add(u)
-            for vs, cs in _PAIR.findall(entry.group(2)):
-                v, c = int(vs), int(cs)
-                if caps.setdefault((u, v), c) != c:
-                    raise RecordError(f"edge {u}->{v} has two capacities ({caps[(u, v)]} and {c})")
+        for u, v, c in weighted_entries(body):
+            if caps.setdefault((u, v), c) != c:
+                raise RecordError(f"edge {u}->{v} has two capacities ({caps[(u, v)]} and {c})")
         if not caps:
             raise RecordError("no adjacency list 'u: [(v,cap), ...]' found in question_language/question_text")
-        n = 1 + max(max(max(e) for e in caps), max(seen), s, t)
+        n = 1 + max(max(max(e) for e in caps), max(listed_vertices(body)), s, t)
         return make_state(n, [(u, v, c) for (u, v), c in sorted(caps.items())], s, t)
 
     def record_level_hint(self, record: dict, state: dict) -> int | None:
         sizes = tuple(len(layer) for layer in state["layers"])
         exact = next((lv for lv, p in LAYER_SIZES.items() if p == sizes), None)
         return exact or next((lv for lv, p in LAYER_SIZES.items() if sum(p) == state["n"]), None)
-
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> dict:
-        return self.solution(inst)
 
 
 def _solution(res: dict) -> dict:

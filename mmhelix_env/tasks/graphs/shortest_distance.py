@@ -10,26 +10,32 @@ a vertex count in the level's range (hard constraints; the graph is redrawn othe
 from __future__ import annotations
 
 import heapq
-import math
-import re
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from ...core import (
-    GenerationError,
-    Instance,
-    ParseError,
-    RecordError,
-    Task,
-    Verdict,
-    level_number,
-    parse_number,
-    record_field,
-)
+from ...core import GenerationError, Instance, RecordError, Verdict, level_number
 from ...render import WHITE, new_canvas
-from ...render.graph import draw_graph, grid_positions, grid_spacing
+from ...render.graph import draw_graph
+from ._graph_common import (
+    GraphTask,
+    adjacency_lines,
+    diagonal_allowed,
+    diagonal_pass,
+    grid_cols,
+    grid_layout,
+    grid_tables,
+    initial_state,
+    listed_vertices,
+    mark_diagonal,
+    neighbour_lists,
+    node_radius,
+    norm,
+    number_verdict,
+    random_spanning_tree,
+    source_target,
+    weighted_entries,
+)
 
 # level -> (rows, cols, wmax, p_diag, p_adj2, target list, (min, max) vertices on the shortest path)
 LEVEL_PARAMS: dict[int, tuple[int, int, int, float, float, tuple[int, ...], tuple[int, int]]] = {
@@ -41,120 +47,34 @@ LEVEL_PARAMS: dict[int, tuple[int, int, int, float, float, tuple[int, ...], tupl
 }
 MAX_ATTEMPTS = 10_000
 FORMAT_SENTENCE = "Answer with a number (can be integer or decimal). The answer is an integer."
-_FROM_TO = re.compile(r"from node (\d+) to node (\d+)", re.ASCII)
-_ENTRY = re.compile(r"(\d+)\s*:\s*\[([^\[\]]*)\]", re.ASCII)
-_PAIR = re.compile(r"\(\s*(\d+)\s*,\s*(\d+)\s*\)", re.ASCII)
-
-
-def grid_cols(n: int) -> int:
-    """Columns of the grid a reference graph of n vertices was drawn on."""
-    if n <= 9:
-        return 3
-    if n <= 16:
-        return 4
-    if n <= 25:
-        return 5
-    return math.isqrt(n - 1) + 1
+MIN_COLS = 3  # a reference graph is drawn on at least 3 columns
 
 
 # --------------------------------------------------------------------------------------------- builder
-_KING = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
-
-
-def _king_neighbours(rows: int, cols: int, n: int) -> list[list[int]]:
-    out = []
-    for v in range(n):
-        r, c = divmod(v, cols)
-        out.append(sorted((r + dr) * cols + c + dc for dr, dc in _KING
-                          if 0 <= r + dr < rows and 0 <= c + dc < cols and (r + dr) * cols + c + dc < n))
-    return out
-
-
-def _diagonal_cell(u: int, v: int, cols: int) -> tuple[int, int] | None:
-    """(cell index, 0 for '\\' or 1 for '/') of a diagonal pair, None for an orthogonal pair."""
-    (ru, cu), (rv, cv) = divmod(u, cols), divmod(v, cols)
-    if ru == rv or cu == cv:
-        return None
-    top, left = min(ru, rv), min(cu, cv)
-    slash = (ru < rv) != (cu < cv)
-    return top * (cols - 1) + left, 1 if slash else 0
-
-
 def build_graph(rng: np.random.Generator, rows: int, cols: int, wmax: int, p_diag: float,
                 p_adj2: float) -> list[tuple[int, int, int]]:
     """One random king-grid graph: sorted ``(u, v, w)`` with u < v."""
-    n = rows * cols
-    nbrs = _king_neighbours(rows, cols, n)
-    ncell = (rows - 1) * (cols - 1)
-    diag = [-1] * ncell  # per unit cell: -1 none, 0 '\', 1 '/'
+    tab = grid_tables(rows * cols, cols)
+    diag = [-1] * len(tab.cell_pairs)  # per unit cell: -1 none, 0 '\', 1 '/'
     # 1. randomised DFS spanning tree over the king moves (it contributes the diagonals it uses)
-    visited = [False] * n
-    root = int(rng.integers(n))
-    visited[root] = True
-    stack = [(root, iter(rng.permutation(len(nbrs[root])).tolist()))]
-    while stack:
-        u, order = stack[-1]
-        for k in order:
-            v = nbrs[u][k]
-            if visited[v]:
-                continue
-            cell = _diagonal_cell(u, v, cols)
-            if cell is not None:
-                if diag[cell[0]] not in (-1, cell[1]):
-                    continue  # the crossing diagonal is already there
-                diag[cell[0]] = cell[1]
-            visited[v] = True
-            stack.append((v, iter(rng.permutation(len(nbrs[v])).tolist())))
-            break
-        else:
-            stack.pop()
+    random_spanning_tree(rng, tab, lambda u, v: diagonal_allowed(tab, diag, norm(u, v)),
+                         lambda u, v: mark_diagonal(tab, diag, norm(u, v)))
     # 2./3. each diagonal with p_diag, then each still-missing one with p_adj2; one diagonal per cell
     for p in (p_diag, p_adj2):
-        draws = rng.random((ncell, 3))
-        for cell in range(ncell):
-            if diag[cell] != -1:
-                continue
-            hit = [d for d in (0, 1) if draws[cell, d] < p]
-            if len(hit) == 2:
-                hit = [0 if draws[cell, 2] < 0.5 else 1]
-            if hit:
-                diag[cell] = hit[0]
-    pairs = []
-    for v in range(n):
-        r, c = divmod(v, cols)
-        if c + 1 < cols:
-            pairs.append((v, v + 1))
-        if r + 1 < rows:
-            pairs.append((v, v + cols))
-    for cell, d in enumerate(diag):
-        if d < 0:
-            continue
-        r, c = divmod(cell, cols - 1)
-        tl = r * cols + c
-        pairs.append((tl, tl + cols + 1) if d == 0 else (tl + 1, tl + cols))
-    pairs.sort()
+        diagonal_pass(rng, tab, diag, p)
+    pairs = sorted([*tab.orth, *(tab.cell_pairs[cell][d] for cell, d in enumerate(diag) if d >= 0)])
     weights = rng.integers(1, wmax + 1, size=len(pairs)).tolist()
     return [(u, v, int(w)) for (u, v), w in zip(pairs, weights)]
 
 
 # ------------------------------------------------------------------------------------------- Dijkstra
-def adjacency(n: int, edges) -> list[list[tuple[int, int]]]:
-    adj: list[list[tuple[int, int]]] = [[] for _ in range(n)]
-    for u, v, w in edges:
-        adj[u].append((v, w))
-        adj[v].append((u, w))
-    for row in adj:
-        row.sort()
-    return adj
-
-
 def dijkstra(n: int, edges, source: int, target: int, log: list | None = None) -> dict[str, Any]:
     """Exact Dijkstra with a hop-count tie-break (key = (distance, edges used, vertex)); stops when the
     target is settled. ``log`` (optional) receives one entry per settled vertex: ``(vertex, distance,
     [(neighbour, candidate distance, previous tentative distance or None, improved?), ...])`` in adjacency
     order (settled neighbours left out).
     Returns distance (None if unreachable), path, pops, relaxations (improvements)."""
-    adj = adjacency(n, edges)
+    adj = neighbour_lists(n, edges)
     best: list[tuple[int, int] | None] = [None] * n
     pred = [-1] * n
     best[source] = (0, 0)
@@ -196,13 +116,11 @@ def dijkstra(n: int, edges, source: int, target: int, log: list | None = None) -
 
 
 # ---------------------------------------------------------------------------------------------- task
-class ShortestDistance(Task):
+class ShortestDistance(GraphTask):
     name = "ShortestDistance"
-    category = "graphs"
     benchmark_id = "shortest_distance_weighted"
     generator_key = "shortest_path"
     score_function = "simple_str_match"
-    version = "1"
     answer_format = "a single number: the minimum total edge weight of a path from s to t, e.g. 14"
     max_answer_chars = 2_000
 
@@ -247,36 +165,26 @@ class ShortestDistance(Task):
 
     # ----- verification -------------------------------------------------------------------------
     def check(self, inst: Instance, answer: str) -> Verdict:
-        try:
-            value = parse_number(answer, max_chars=self.max_answer_chars)
-        except ParseError as err:
-            raise ParseError(f"{err}: answer with the single number that is the shortest distance") from None
         st = inst.state
         s, t = int(st["source"]), int(st["target"])
-        best = Fraction(int(self.solution(inst)["distance"]))
-        parsed: int | float = int(value) if value.denominator == 1 else float(value)
-        if value == best:
-            return Verdict.ok(parsed, f"correct: the shortest distance from node {s} to node {t} is {parsed}")
-        score = 0.5 * max(0.0, 1.0 - float(abs(value - best) / best)) if best > 0 else 0.0
-        if value < best:
-            why = f"no path from node {s} to node {t} has total weight {parsed} or less"
-        else:
-            why = f"a path from node {s} to node {t} with total weight less than {parsed} exists"
-        return Verdict.fail(f"wrong distance {parsed}: {why}", score=score, parsed=parsed)
+
+        def why(value, best, shown) -> str:
+            if value < best:
+                return f"no path from node {s} to node {t} has total weight {shown} or less"
+            return f"a path from node {s} to node {t} with total weight less than {shown} exists"
+
+        return number_verdict(answer, lambda: self.solution(inst)["distance"], max_chars=self.max_answer_chars,
+                              hint="answer with the single number that is the shortest distance",
+                              what=f"the shortest distance from node {s} to node {t}", label="distance", why=why)
 
     # ----- presentation -------------------------------------------------------------------------
-    def render(self, inst: Instance, play: Any = None, size: int = 512):
-        return self.drawing(inst, size)[0]
-
     def drawing(self, inst: Instance, size: int = 512):
         """The image and the :class:`~mmhelix_env.render.graph.GraphDrawing` (label boxes, colours)."""
         n, edges, _, _ = self._graph(inst)
-        cols = int(inst.state.get("cols") or grid_cols(n))
+        cols = int(inst.state.get("cols") or grid_cols(n, MIN_COLS))
         k = size / 512
-        margin = 40 * k
-        pos = grid_positions(n, cols, size, margin)
-        step = grid_spacing(n, cols, size, margin)
-        radius = min(max(0.18 * step, 16 * k), 30 * k)
+        pos, step = grid_layout(n, cols, size, 40)
+        radius = node_radius(step, 0.18, size)
         img, draw = new_canvas(size, WHITE)
         drawn = draw_graph(draw, pos, [(u, v) for u, v, _ in edges], weights=[w for _, _, w in edges],
                            node_radius=radius, node_font_size=max(8, round(max(14 * k, 0.9 * radius))),
@@ -286,8 +194,7 @@ class ShortestDistance(Task):
 
     def _adjacency_text(self, inst: Instance) -> str:
         n, edges, _, _ = self._graph(inst)
-        adj = adjacency(n, edges)
-        return "\n".join(f"{u}: [" + ", ".join(f"({v}, {w})" for v, w in adj[u]) + "]" for u in range(n))
+        return "\n".join(adjacency_lines(neighbour_lists(n, edges), lambda vw: f"({vw[0]}, {vw[1]})"))
 
     def prompt(self, inst: Instance, modality: str = "image") -> str:
         st = inst.state
@@ -340,8 +247,8 @@ class ShortestDistance(Task):
             lines.append(f"Step {step}: settle node {u} with distance {du}. Relax: {relax}. "
                          f"Tentative: {frontier or 'none'}.")
         path = res["path"]
-        weight = {(min(a, b), max(a, b)): w for a, b, w in edges}
-        ws = [weight[(min(a, b), max(a, b))] for a, b in zip(path, path[1:])]
+        weight = {norm(a, b): w for a, b, w in edges}
+        ws = [weight[norm(a, b)] for a, b in zip(path, path[1:])]
         lines.append(f"Shortest path (following predecessors back from node {t}): " + " -> ".join(map(str, path)))
         lines.append("Its weight: " + " + ".join(map(str, ws)) + f" = {sum(ws)}.")
         lines.append(f"So the shortest distance from node {s} to node {t} is {d}.")
@@ -350,7 +257,7 @@ class ShortestDistance(Task):
 
     # ----- reference records --------------------------------------------------------------------
     def record_state(self, record: dict) -> dict:
-        state = self._state_from_initial(record.get("initial_state"))
+        state = self._state_from_initial(initial_state(record))
         if state is None:
             state = self._state_from_text(record)
         res = dijkstra(state["n"], [tuple(e) for e in state["edges"]], state["source"], state["target"])
@@ -361,12 +268,8 @@ class ShortestDistance(Task):
     def record_level_hint(self, record: dict, state: dict) -> int | None:
         return next((lv for lv, p in LEVEL_PARAMS.items() if p[0] * p[1] == state["n"]), None)
 
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> dict:
-        return self.solution(inst)
-
     @staticmethod
-    def _state_from_initial(raw: Any) -> dict | None:
-        data = record_field(raw) if raw is not None else None
+    def _state_from_initial(data: Any) -> dict | None:
         if not isinstance(data, dict) or "edges" not in data:
             return None
         try:
@@ -379,30 +282,17 @@ class ShortestDistance(Task):
 
     @staticmethod
     def _state_from_text(record: dict) -> dict:
-        text = record_field(record.get("question_language") or record.get("question_text") or "")
-        if not isinstance(text, str):
-            text = str(text)
-        question = record_field(record.get("question") or "")
-        m = _FROM_TO.search(text) or (_FROM_TO.search(question) if isinstance(question, str) else None)
-        if m is None:
-            raise RecordError("no 'from node s to node t' in the question")
-        s, t = int(m.group(1)), int(m.group(2))
-        body = text[m.end():] if _FROM_TO.search(text) else text
+        s, t, body = source_target(record)
         weights: dict[tuple[int, int], int] = {}
-        seen_nodes: set[int] = set()
-        for entry in _ENTRY.finditer(body):
-            u = int(entry.group(1))
-            seen_nodes.add(u)
-            for vs, ws in _PAIR.findall(entry.group(2)):
-                v, w = int(vs), int(ws)
-                if u == v:
-                    raise RecordError(f"self-loop at node {u}")
-                key = (min(u, v), max(u, v))
-                if weights.setdefault(key, w) != w:
-                    raise RecordError(f"edge {key[0]}-{key[1]} has two weights ({weights[key]} and {w})")
+        for u, v, w in weighted_entries(body):
+            if u == v:
+                raise RecordError(f"self-loop at node {u}")
+            key = norm(u, v)
+            if weights.setdefault(key, w) != w:
+                raise RecordError(f"edge {key[0]}-{key[1]} has two weights ({weights[key]} and {w})")
         if not weights:
             raise RecordError("no adjacency list 'u: [(v, w), ...]' found in question_language/question_text")
-        n = 1 + max(max(max(k) for k in weights), max(seen_nodes), s, t)
+        n = 1 + max(max(max(k) for k in weights), max(listed_vertices(body)), s, t)
         return _make_state(n, [(u, v, w) for (u, v), w in sorted(weights.items())], s, t, None)
 
 
@@ -416,8 +306,8 @@ def _make_state(n: int, edges: list[tuple[int, int, int]], s: int, t: int, cols:
             raise RecordError(f"edge {u}-{v} has non-positive weight {w}")
     if not (0 <= s < n and 0 <= t < n):
         raise RecordError(f"source {s} or target {t} is not a node")
-    uniq = sorted({(min(u, v), max(u, v)): w for u, v, w in edges}.items())
-    cols = int(cols) if isinstance(cols, int) and cols > 0 else grid_cols(n)
+    uniq = sorted({norm(u, v): w for u, v, w in edges}.items())
+    cols = int(cols) if isinstance(cols, int) and cols > 0 else grid_cols(n, MIN_COLS)
     return {"n": n, "cols": cols, "source": s, "target": t, "edges": [[u, v, w] for (u, v), w in uniq]}
 
 

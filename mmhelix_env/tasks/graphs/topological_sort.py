@@ -12,7 +12,6 @@ Any valid order is accepted; the stored answer is Kahn's algorithm with the smal
 from __future__ import annotations
 
 import heapq
-import math
 import re
 from typing import Any
 
@@ -23,7 +22,6 @@ from ...core import (
     Instance,
     ParseError,
     RecordError,
-    Task,
     Verdict,
     bounded,
     clean_markup,
@@ -31,87 +29,60 @@ from ...core import (
     record_field,
 )
 from ...render import WHITE, new_canvas
-from ...render.graph import draw_graph, grid_positions, grid_spacing
+from ...render.graph import draw_graph
+from ._graph_common import (
+    GraphTask,
+    adjacency_entries,
+    adjacency_lines,
+    brace_set,
+    clipped,
+    diagonal_allowed,
+    format_vertex_list,
+    grid_cols,
+    grid_layout,
+    grid_tables,
+    id_items,
+    initial_state,
+    mark_diagonal,
+    neighbour_lists,
+    node_radius,
+    per_vertex,
+    record_texts,
+)
 
 # level -> (vertices n, columns, max extra "far" edges)
 LEVEL_PARAMS: dict[int, tuple[int, int, int]] = {1: (6, 3, 3), 2: (9, 3, 3), 3: (12, 4, 3), 4: (16, 4, 2),
                                                  5: (25, 5, 2)}
 P_ORTHOGONAL = 0.75
 P_DIAGONAL = 0.5
-FAR_OFFSETS = ((1, 2), (1, 3), (2, 3))
 MAX_ATTEMPTS = 1_000
 MAX_RECORD_VERTICES = 100
 FORMAT_SENTENCE = "Answer with a list of numbers ONLY. For example: [0, 1, 2, 3]."
 _SPLIT = re.compile(r"\s*(?:,|->|\u2192|>)\s*|\s+")
 _INT = re.compile(r"\d+", re.ASCII)
 _QUOTES = "\"'"
-_ENTRY = re.compile(r"(\d+)\s*:\s*\[([^\[\]]*)\]", re.ASCII)
-
-
-def grid_cols(n: int) -> int:
-    """Columns of the grid a graph of n vertices is drawn on (3 up to 9, 4 up to 16, 5 up to 25)."""
-    if n <= 9:
-        return 3
-    if n <= 16:
-        return 4
-    if n <= 25:
-        return 5
-    return math.isqrt(n - 1) + 1
+MIN_COLS = 3  # the drawing grid has at least 3 columns
 
 
 # ------------------------------------------------------------------------------------------- generation
-def _diagonal_cell(u: int, v: int, cols: int) -> int | None:
-    """The unit cell (top-left index in cell numbering) a king-diagonal pair lies in; None otherwise."""
-    (ru, cu), (rv, cv) = divmod(u, cols), divmod(v, cols)
-    if abs(ru - rv) != 1 or abs(cu - cv) != 1:
-        return None
-    return min(ru, rv) * (cols - 1) + min(cu, cv)
-
-
-def far_pairs(n: int, cols: int) -> list[tuple[int, int]]:
-    """Unordered pairs (u < v) whose row/column offsets are (1,2), (1,3) or (2,3) in either order."""
-    rows = -(-n // cols)
-    offsets = {(a, b) for p, q in FAR_OFFSETS for a, b in ((p, q), (q, p))}
-    out = set()
-    for u in range(n):
-        r, c = divmod(u, cols)
-        for dr, dc in offsets:
-            for sc in (1, -1):
-                r2, c2 = r + dr, c + sc * dc
-                v = r2 * cols + c2
-                if 0 <= r2 < rows and 0 <= c2 < cols and v < n:
-                    out.add((min(u, v), max(u, v)))
-    return sorted(out)
-
-
 def build_dag(rng: np.random.Generator, n: int, cols: int, max_extra: int) -> list[tuple[int, int]]:
     """One draw: sorted directed edges (u, v), oriented by a hidden random order (acyclic)."""
-    rows = -(-n // cols)
+    tab = grid_tables(n, cols)
     rank = [0] * n
     for i, v in enumerate(rng.permutation(n).tolist()):
         rank[v] = i
     pairs: set[tuple[int, int]] = set()
-    orth = []
-    for v in range(n):
-        r, c = divmod(v, cols)
-        if c + 1 < cols and v + 1 < n:
-            orth.append((v, v + 1))
-        if r + 1 < rows and v + cols < n:
-            orth.append((v, v + cols))
-    draws = rng.random(len(orth))
-    pairs.update(p for p, x in zip(orth, draws) if x < P_ORTHOGONAL)
-    ncell = (rows - 1) * (cols - 1)
-    cell_draws = rng.random((ncell, 2))
-    diag = [False] * ncell
-    for cell in range(ncell):
+    draws = rng.random(len(tab.orth))
+    pairs.update(p for p, x in zip(tab.orth, draws) if x < P_ORTHOGONAL)
+    cell_draws = rng.random((len(tab.cell_pairs), 2))
+    diag = [-1] * len(tab.cell_pairs)  # per unit cell: -1 none, 0 '\', 1 '/'
+    for cell, options in enumerate(tab.cell_pairs):
         if cell_draws[cell, 0] < P_DIAGONAL:
-            r, c = divmod(cell, cols - 1)
-            tl = r * cols + c
-            pair = (tl, tl + cols + 1) if cell_draws[cell, 1] < 0.5 else (tl + 1, tl + cols)
-            if max(pair) < n:
+            pair = options[0 if cell_draws[cell, 1] < 0.5 else 1]
+            if pair is not None:
                 pairs.add(pair)
-                diag[cell] = True
-    far = far_pairs(n, cols)
+                mark_diagonal(tab, diag, pair)
+    far = tab.far
     k = min(max_extra, len(far))  # "up to": a 2x3 grid has only two far pairs
     if k:
         pairs.update(far[i] for i in sorted(rng.choice(len(far), size=k, replace=False).tolist()))
@@ -126,23 +97,13 @@ def build_dag(rng: np.random.Generator, n: int, cols: int, max_extra: int) -> li
 
     for u, v in pairs:
         parent[find(u)] = find(v)
-    king = []
-    for u in range(n):
-        r, c = divmod(u, cols)
-        for dr, dc in ((0, 1), (1, -1), (1, 0), (1, 1)):
-            r2, c2 = r + dr, c + dc
-            v = r2 * cols + c2
-            if 0 <= r2 < rows and 0 <= c2 < cols and v < n:
-                king.append((min(u, v), max(u, v)))
-    king.sort()
+    king = sorted(tab.orth + tab.diag)
     while len({find(x) for x in range(n)}) > 1:
         cands = [(u, v) for u, v in king if (u, v) not in pairs and find(u) != find(v)
-                 and (_diagonal_cell(u, v, cols) is None or not diag[_diagonal_cell(u, v, cols)])]  # type: ignore
+                 and diagonal_allowed(tab, diag, (u, v))]
         u, v = cands[int(rng.integers(len(cands)))]
         pairs.add((u, v))
-        cell = _diagonal_cell(u, v, cols)
-        if cell is not None:
-            diag[cell] = True
+        mark_diagonal(tab, diag, (u, v))
         parent[find(u)] = find(v)
     return sorted((u, v) if rank[u] < rank[v] else (v, u) for u, v in pairs)
 
@@ -208,20 +169,12 @@ def parse_order(text: str, max_chars: int = 2_000) -> list[int]:
     return ids
 
 
-def _ids(items) -> str:
-    items = list(items)
-    shown = ", ".join(map(str, items[:10]))
-    return shown + (f", ... ({len(items)} in all)" if len(items) > 10 else "")
-
-
 # ---------------------------------------------------------------------------------------------- task
-class TopologicalSort(Task):
+class TopologicalSort(GraphTask):
     name = "TopologicalSort"
-    category = "graphs"
     benchmark_id = "topological_sort"
     generator_key = "topological_sort"
     score_function = "topological_sort_evaluator"
-    version = "1"
     answer_format = "one valid topological order of all vertices as a list, e.g. [2, 0, 1, 5, 3, 4]"
     max_answer_chars = 2_000
 
@@ -251,7 +204,7 @@ class TopologicalSort(Task):
         return tuple(order)
 
     def format_answer(self, inst: Instance, solution: Any) -> str:
-        return "[" + ", ".join(str(int(v)) for v in solution) + "]"
+        return format_vertex_list(solution)
 
     def stats(self, inst: Instance) -> dict:
         n, edges = self._graph(inst)
@@ -275,11 +228,11 @@ class TopologicalSort(Task):
         missing = [v for v in range(n) if v not in seen]
         problems = []
         if unknown:
-            problems.append(f"unknown vertex id(s) {_ids(unknown)} (vertices are 0..{n - 1})")
+            problems.append(f"unknown vertex id(s) {clipped(unknown, 10)} (vertices are 0..{n - 1})")
         if dups:
-            problems.append(f"vertex id(s) {_ids(dups)} listed more than once")
+            problems.append(f"vertex id(s) {clipped(dups, 10)} listed more than once")
         if missing:
-            problems.append(f"vertex id(s) {_ids(missing)} missing")
+            problems.append(f"vertex id(s) {clipped(missing, 10)} missing")
         if problems:
             return Verdict.fail(f"not an ordering of all {n} vertices: " + "; ".join(problems), parsed=ids)
         pos = {v: i for i, v in enumerate(ids)}
@@ -292,18 +245,13 @@ class TopologicalSort(Task):
                             score=(len(edges) - len(violated)) / len(edges), parsed=ids)
 
     # ----- presentation -------------------------------------------------------------------------
-    def render(self, inst: Instance, play: Any = None, size: int = 512):
-        return self.drawing(inst, size)[0]
-
     def drawing(self, inst: Instance, size: int = 512):
         """The image and the :class:`~mmhelix_env.render.graph.GraphDrawing` (edge colours, segments)."""
         n, edges = self._graph(inst)
-        cols = int(inst.state.get("cols") or grid_cols(n))
+        cols = int(inst.state.get("cols") or grid_cols(n, MIN_COLS))
         k = size / 512
-        margin = 40 * k
-        pos = grid_positions(n, cols, size, margin)
-        step = grid_spacing(n, cols, size, margin)
-        radius = min(max(0.18 * step, 16 * k), 30 * k)
+        pos, step = grid_layout(n, cols, size, 40)
+        radius = node_radius(step, 0.18, size)
         img, draw = new_canvas(size, WHITE)
         drawn = draw_graph(draw, pos, edges, directed=True, node_radius=radius,
                            node_font_size=max(8, round(max(14 * k, 0.9 * radius))), edge_width=max(1, round(3 * k)),
@@ -312,10 +260,7 @@ class TopologicalSort(Task):
 
     @staticmethod
     def _adjacency_text(n: int, edges) -> str:
-        succ: list[list[int]] = [[] for _ in range(n)]
-        for u, v in edges:
-            succ[u].append(v)
-        return "\n".join(f"{u}: [" + ", ".join(map(str, sorted(succ[u]))) + "]" for u in range(n))
+        return "\n".join(adjacency_lines(neighbour_lists(n, edges, directed=True)))
 
     def prompt(self, inst: Instance, modality: str = "image") -> str:
         n, edges = self._graph(inst)
@@ -342,8 +287,8 @@ class TopologicalSort(Task):
         lines = [f"The DAG has {n} vertices and {len(edges)} edges. Use Kahn's algorithm: a vertex can be placed "
                  "once all of its predecessors are placed (in-degree 0 among the unplaced vertices); place the "
                  "smallest such vertex, remove its outgoing edges, and repeat.",
-                 "In-degrees: " + ", ".join(f"{v}:{d}" for v, d in enumerate(indeg)) + ".",
-                 "Initially available (in-degree 0): " + _set([v for v in range(n) if indeg[v] == 0]) + "."]
+                 "In-degrees: " + per_vertex(indeg) + ".",
+                 "Initially available (in-degree 0): " + brace_set([v for v in range(n) if indeg[v] == 0]) + "."]
         placed: list[int] = []
         for step, (u, before, changes) in enumerate(log, 1):
             placed.append(u)
@@ -352,15 +297,15 @@ class TopologicalSort(Task):
                 parts.append(f"{u}->{v} (in-degree of {v}: {old} -> {new}" + (", now available)" if new == 0 else ")"))
             removed = ("Remove its edges: " + "; ".join(parts)) if parts else "It has no outgoing edges"
             avail = sorted(set(before) - {u} | {v for v, _, new in changes if new == 0})
-            lines.append(f"Step {step}: available {_set(before)}; take {u}. {removed}. "
-                         f"Available now {_set(avail)}. Order so far: [{', '.join(map(str, placed))}].")
+            lines.append(f"Step {step}: available {brace_set(before)}; take {u}. {removed}. "
+                         f"Available now {brace_set(avail)}. Order so far: [{', '.join(map(str, placed))}].")
         lines.append(f"All {n} vertices are placed, so every edge points forward in this order.")
         lines.append(f"Answer: {self.format_answer(inst, order)}")
         return "\n".join(lines)
 
     # ----- reference records --------------------------------------------------------------------
     def record_state(self, record: dict) -> dict:
-        adjacency = self._adjacency_from_initial(record.get("initial_state"))
+        adjacency = self._adjacency_from_initial(initial_state(record))
         if adjacency is None:
             adjacency = self._adjacency_from_text(record)
         n = 1 + max(max([u, *vs]) for u, vs in adjacency.items())
@@ -374,7 +319,7 @@ class TopologicalSort(Task):
                 edges.add((u, v))
         if kahn(n, sorted(edges)) is None:
             raise RecordError("the graph has a directed cycle, so no topological order exists")
-        return {"n": n, "cols": grid_cols(n), "edges": [list(e) for e in sorted(edges)]}
+        return {"n": n, "cols": grid_cols(n, MIN_COLS), "edges": [list(e) for e in sorted(edges)]}
 
     def record_level_hint(self, record: dict, state: dict) -> int | None:
         return next((lv for lv, (n, _, _) in LEVEL_PARAMS.items() if n == state["n"]), None)
@@ -383,8 +328,7 @@ class TopologicalSort(Task):
         return self.solve(inst)  # the stored answer verified; the expert answer stays smallest-first Kahn
 
     @staticmethod
-    def _adjacency_from_initial(raw: Any) -> dict[int, list[int]] | None:
-        data = record_field(raw) if raw is not None else None
+    def _adjacency_from_initial(data: Any) -> dict[int, list[int]] | None:
         if not isinstance(data, dict) or not data:
             return None
         out: dict[int, list[int]] = {}
@@ -402,27 +346,18 @@ class TopologicalSort(Task):
 
     @staticmethod
     def _adjacency_from_text(record: dict) -> dict[int, list[int]]:
-        for field in ("question_text", "question_language"):
-            text = record_field(record.get(field))
-            if isinstance(text, (list, tuple)):  # the reference's one-element list
-                text = "\n".join(str(x) for x in text)
-            if not isinstance(text, str):
-                continue
+        for text in record_texts(record, ("question_text", "question_language")):
             marker = text.find("[0, 1, 2, 3]")
             body = text[marker + len("[0, 1, 2, 3]"):] if marker >= 0 else text
             out: dict[int, list[int]] = {}
-            for entry in _ENTRY.finditer(body):
-                items = [x.strip() for x in entry.group(2).split(",") if x.strip()]
-                if not all(x.isdigit() for x in items):
-                    raise RecordError(f"bad successor list for vertex {entry.group(1)}: [{entry.group(2)}]")
-                out[int(entry.group(1))] = [int(x) for x in items]
+            for key, inside in adjacency_entries(body):
+                ids = id_items(inside)
+                if ids is None:
+                    raise RecordError(f"bad successor list for vertex {key}: [{inside}]")
+                out[int(key)] = ids
             if out:
                 return out
         raise RecordError("no initial_state and no adjacency list 'u: [v, ...]' in question_text/question_language")
-
-
-def _set(items) -> str:
-    return "{" + ", ".join(map(str, items)) + "}"
 
 
 TASK = TopologicalSort()
