@@ -1,0 +1,630 @@
+"""Calcudoku / KenKen (MM-HELIX ``Calcudoku``): an n×n Latin square split into cages with arithmetic targets.
+
+Generation (spec/tasks/Calcudoku.md): a random Latin square; cells are visited in a random order and an
+unassigned cell starts a cage of a target size uniform in the level range, grown by random free
+orthogonal neighbours until the size is reached or it is blocked; each cage draws its operator uniformly
+among the ones its values allow (``+`` always, ``×`` when the product is below 100, ``−`` and ``÷`` for
+two cells, ``÷`` only for exact division). Only puzzles the counter proves unique (limit 2, a
+deterministic node budget) are kept; otherwise cages are redrawn for the same square (up to 20 times),
+then a new square is drawn. Solver and counter: the shared CSP engine, rows and columns all different
+plus one table constraint per cage (every value tuple meeting its operation, cells in one line distinct).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from ...core import GenerationError, Instance, RecordError, Task, Verdict, record_field
+from ...core.csp import CSP, BudgetExceeded, Table, explain_search, format_values, single
+from ...core.grid_puzzle import (
+    CellStepMixin,
+    Checklist,
+    Grid,
+    cell_name,
+    check_latin,
+    check_values,
+    latin_csp,
+    matrix_text,
+    parse_grid,
+    random_latin_square,
+    to_grid,
+)
+from ...render.puzzle_grid import Board, render_board
+
+# level -> (n, min cage size, max cage size)
+LEVEL_PARAMS: dict[int, tuple[int, int, int]] = {
+    1: (3, 2, 3),
+    2: (4, 2, 4),
+    3: (5, 2, 4),
+    4: (6, 2, 4),
+    5: (8, 2, 4),
+}
+SIZE_LEVEL = {3: 1, 4: 2, 5: 3, 6: 4, 7: 5, 8: 5}
+CAGE_REDRAWS = 20
+MAX_SQUARES = 200
+NODE_BUDGET = 1_000
+PRODUCT_LIMIT = 100
+DEAD_BRANCH_LINES = 8
+SHOWN = {"+": "+", "*": "×", "-": "−", "÷": "÷"}
+OP_ALIASES = {"+": "+", "*": "*", "×": "*", "x": "*", "X": "*", "-": "-", "−": "-", "÷": "÷", "/": "÷"}
+OP_WORDS = {"+": "sum", "*": "product", "-": "difference", "÷": "quotient"}
+FORMAT_SENTENCE = "Please solve the puzzle and provide the solution as a two-dimensional array."
+PASTELS = (
+    (255, 236, 204), (214, 234, 255), (220, 245, 214), (245, 222, 245), (255, 250, 205), (222, 240, 240),
+    (240, 228, 214),
+)
+
+_TUPLES: dict[tuple, tuple[tuple[int, ...], ...]] = {}
+_PACKED: dict[tuple, tuple] = {}
+
+
+class CageTable(Table):
+    """A :class:`Table` for one cage, built from cached tuples. Propagation uses per-position bitsets of tuple
+    indices (``index[pos][v]``: the tuples with value v at position pos), so one call costs O(cells · n)
+    big-int operations instead of a scan of every tuple."""
+
+    __slots__ = ("index", "everything", "unions")
+
+    def __init__(self, vars, key: tuple, tuples: tuple[tuple[int, ...], ...], label: str = ""):
+        packing = _PACKED.get(key)
+        if packing is None:
+            Table.__init__(self, vars, tuples, label)
+            index = [[0] * 17 for _ in self.vars]
+            for i, t in enumerate(self.tuples):
+                for pos, x in enumerate(t):
+                    index[pos][x] |= 1 << i
+            if len(_PACKED) > 50_000:  # pragma: no cover - bounded per-process cache
+                _PACKED.clear()
+            packing = _PACKED[key] = (self.tuples, self.packed, self.width, self.field,
+                                      tuple(tuple(row) for row in index), (1 << len(self.tuples)) - 1,
+                                      tuple({} for _ in self.vars))
+        self.vars = tuple(vars)
+        self.label = label
+        self.tuples, self.packed, self.width, self.field, self.index, self.everything, self.unions = packing
+
+    def propagate(self, dom: list[int]) -> list[int] | None:
+        vs = self.vars
+        index = self.index
+        unions = self.unions
+        alive = self.everything
+        for pos, v in enumerate(vs):
+            m = dom[v]
+            cache = unions[pos]
+            acc = cache.get(m)
+            if acc is None:
+                row = index[pos]
+                acc = 0
+                rest = m
+                while rest:
+                    low = rest & -rest
+                    acc |= row[low.bit_length() - 1]
+                    rest ^= low
+                cache[m] = acc
+            alive &= acc
+            if not alive:
+                return None
+        changed = []
+        for pos, v in enumerate(vs):
+            m = old = dom[v]
+            row = index[pos]
+            keep = 0
+            while m:
+                low = m & -m
+                if row[low.bit_length() - 1] & alive:
+                    keep |= low
+                m ^= low
+            if keep != old:
+                dom[v] = keep
+                changed.append(v)
+        return changed
+
+
+def cage_label(cage) -> str:
+    """``12+``, ``6×``, ``2−``, ``3÷``; a one-cell cage shows only its number."""
+    if len(cage["cells"]) == 1:
+        return str(cage["target"])
+    return f"{cage['target']}{SHOWN[cage['op']]}"
+
+
+def cage_value(op: str, values) -> int | None:
+    """The cage's result on these values (None: the operator does not apply, e.g. inexact division)."""
+    if op == "+":
+        return sum(values)
+    if op == "*":
+        p = 1
+        for v in values:
+            p *= v
+        return p
+    if len(values) != 2:
+        return None
+    a, b = min(values), max(values)
+    if op == "-":
+        return b - a
+    if a and b % a == 0:
+        return b // a
+    return None
+
+
+def cage_ok(cage, values) -> bool:
+    """Whether the values meet the cage's operation (``÷`` exact: max = target · min)."""
+    op, target = cage["op"], int(cage["target"])
+    if op == "÷":
+        return len(values) == 2 and min(values) * target == max(values)
+    return cage_value(op, values) == target
+
+
+def _distinct_pairs(cells) -> tuple[tuple[int, int], ...]:
+    return tuple((i, j) for i in range(len(cells)) for j in range(i + 1, len(cells))
+                 if cells[i][0] == cells[j][0] or cells[i][1] == cells[j][1])
+
+
+def cage_key(n: int, op: str, target: int, cells) -> tuple:
+    return (n, op, target, len(cells), _distinct_pairs(cells))
+
+
+_BUCKETS: dict[tuple, tuple[dict, dict]] = {}
+
+
+def _buckets(n: int, k: int, pairs) -> tuple[dict, dict]:
+    """Every tuple of k values 1..n with the paired positions distinct, bucketed by sum and by product
+    (computed once per cage shape and n)."""
+    key = (n, k, pairs)
+    hit = _BUCKETS.get(key)
+    if hit is not None:
+        return hit
+    sums: dict[int, list] = {}
+    products: dict[int, list] = {}
+    for t in itertools.product(range(1, n + 1), repeat=k):
+        if any(t[i] == t[j] for i, j in pairs):
+            continue
+        sums.setdefault(sum(t), []).append(t)
+        p = 1
+        for x in t:
+            p *= x
+        products.setdefault(p, []).append(t)
+    _BUCKETS[key] = (sums, products)
+    return sums, products
+
+
+def cage_tuples(n: int, op: str, target: int, cells) -> tuple[tuple[int, ...], ...]:
+    """Every value tuple (values 1..n) of the cage's cells meeting its operation, cells of one line distinct
+    (cached by n, operator, target and the cage's line-sharing pattern)."""
+    key = cage_key(n, op, target, cells)
+    pairs = key[4]
+    k = len(cells)
+    hit = _TUPLES.get(key)
+    if hit is not None:
+        return hit
+    if op in "-÷" and k != 2:
+        out: list[tuple[int, ...]] = []
+    elif op == "-":
+        out = [(a, b) for a in range(1, n + 1) for b in range(1, n + 1) if abs(a - b) == target and target > 0]
+    elif op == "÷":
+        out = [(a, b) for a in range(1, n + 1) for b in range(1, n + 1)
+               if (a == b * target or b == a * target) and target > 1]
+    else:
+        sums, products = _buckets(n, k, pairs)
+        out = list((sums if op == "+" else products).get(target, ()))
+    result = tuple(out)
+    if len(_TUPLES) > 50_000:  # pragma: no cover - bounded per-process cache
+        _TUPLES.clear()
+    _TUPLES[key] = result
+    return result
+
+
+def build_csp(n: int, cages) -> CSP:
+    """Rows and columns all different (cells named 1-based ``(r,c)``) plus one table per cage."""
+    csp = latin_csp(n, base=1)
+    csp.names = [cell_name(r, c, 1) for r in range(n) for c in range(n)]
+    for cage in cages:
+        cells = [(int(r), int(c)) for r, c in cage["cells"]]
+        op, target = cage["op"], int(cage["target"])
+        tuples = cage_tuples(n, op, target, cells)
+        label = f"cage {cage_label(cage)} at " + ", ".join(cell_name(r, c, 1) for r, c in cells)
+        csp.add(CageTable([r * n + c for r, c in cells], cage_key(n, op, target, cells), tuples, label=label))
+    return csp
+
+
+def cage_grid(n: int, cages) -> list[list[int]]:
+    """Cage id per cell (-1 where no cage covers it)."""
+    ids = [[-1] * n for _ in range(n)]
+    for k, cage in enumerate(cages):
+        for r, c in cage["cells"]:
+            ids[int(r)][int(c)] = k
+    return ids
+
+
+def draw_cages(rng: np.random.Generator, n: int, lo: int, hi: int) -> list[list[tuple[int, int]]]:
+    """Cells in random order; an unassigned cell starts a cage of target size uniform in lo..hi, grown by a
+    random free orthogonal neighbour of the cage until the size is reached or it is blocked."""
+    owner = [[-1] * n for _ in range(n)]
+    cages: list[list[tuple[int, int]]] = []
+    for idx in rng.permutation(n * n).tolist():
+        r, c = divmod(idx, n)
+        if owner[r][c] >= 0:
+            continue
+        k = len(cages)
+        cage = [(r, c)]
+        owner[r][c] = k
+        size = int(rng.integers(lo, hi + 1))
+        while len(cage) < size:
+            free = sorted({(rr, cc) for r0, c0 in cage for rr, cc in ((r0 - 1, c0), (r0 + 1, c0), (r0, c0 - 1),
+                                                                     (r0, c0 + 1))
+                           if 0 <= rr < n and 0 <= cc < n and owner[rr][cc] < 0})
+            if not free:
+                break
+            rr, cc = free[int(rng.integers(len(free)))]
+            owner[rr][cc] = k
+            cage.append((rr, cc))
+        cages.append(cage)
+    return cages
+
+
+def choose_ops(rng: np.random.Generator, square: Grid, cells_list) -> list[dict]:
+    out = []
+    for cells in cells_list:
+        values = [square[r][c] for r, c in cells]
+        if len(values) == 1:
+            out.append({"cells": [list(rc) for rc in cells], "op": "+", "target": values[0]})
+            continue
+        ops = ["+"]
+        if cage_value("*", values) < PRODUCT_LIMIT:
+            ops.append("*")
+        if len(values) == 2:
+            ops.append("-")
+            if max(values) % min(values) == 0:
+                ops.append("÷")
+        op = ops[int(rng.integers(len(ops)))]
+        out.append({"cells": [list(rc) for rc in cells], "op": op, "target": int(cage_value(op, values))})
+    return out
+
+
+def line_swaps(square: Grid) -> list[dict[tuple[int, int], int]]:
+    """Latin-preserving changes of the square: for two rows (or two columns), a cycle of the permutation
+    between them whose cells exchange their values (2-cycles are the intercalates a b / b a). Each is a
+    map cell -> new value."""
+    n = len(square)
+    cols = tuple(tuple(square[r][c] for r in range(n)) for c in range(n))
+    out = []
+    for lines, as_cell in ((square, lambda i, j: (i, j)), (cols, lambda i, j: (j, i))):
+        for i1 in range(n):
+            one = lines[i1]
+            for i2 in range(i1 + 1, n):
+                two = lines[i2]
+                where = {v: j for j, v in enumerate(one)}
+                seen = [False] * n
+                for start in range(n):
+                    if seen[start]:
+                        continue
+                    cycle = []
+                    j = start
+                    while not seen[j]:
+                        seen[j] = True
+                        cycle.append(j)
+                        j = where[two[j]]
+                    change = {}
+                    for j in cycle:
+                        change[as_cell(i1, j)] = two[j]
+                        change[as_cell(i2, j)] = one[j]
+                    out.append(change)
+    return out
+
+
+def swap_survives(square: Grid, cages, ids, swaps) -> bool:
+    """Whether one of the Latin-preserving ``swaps`` keeps every cage satisfied: then the puzzle has a
+    second solution (an exact, cheap rejection before the counter)."""
+    for change in swaps:
+        touched = {ids[r][c] for r, c in change}
+        if all(cage_ok(cages[k], [change.get((r, c), square[r][c]) for r, c in cages[k]["cells"]])
+               for k in touched):
+            return True
+    return False
+
+
+class Calcudoku(CellStepMixin, Task):
+    name = "Calcudoku"
+    category = "puzzles"
+    benchmark_id = "Calcudoku"
+    generator_key = "calcudoku"
+    score_function = "calcudoku_evaluator"
+    version = "1"
+    answer_format = "an n x n list of integers [[1, 2, ...], [2, 1, ...], ...]"
+    max_answer_chars = 20_000
+
+    # ----- generation ------------------------------------------------------------------------------------------
+    def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
+        n, lo, hi = LEVEL_PARAMS[level]
+        plain = latin_csp(n)
+        for _ in range(MAX_SQUARES):
+            square = random_latin_square(rng, n, plain)
+            swaps = line_swaps(square)
+            for _ in range(CAGE_REDRAWS):
+                cages = choose_ops(rng, square, draw_cages(rng, n, lo, hi))
+                if swap_survives(square, cages, cage_grid(n, cages), swaps):
+                    continue
+                try:
+                    count = build_csp(n, cages).count_solutions(2, max_nodes=NODE_BUDGET)
+                except BudgetExceeded:  # pragma: no cover - a budget overrun counts as a rejection
+                    continue
+                if count == 1:
+                    return {"n": n, "cages": cages}, to_grid(square)
+        raise GenerationError(f"Calcudoku: no unique {n}x{n} puzzle")  # pragma: no cover
+
+    @staticmethod
+    def size(inst: Instance) -> int:
+        return int(inst.state["n"])
+
+    def csp(self, inst: Instance) -> CSP:
+        return build_csp(self.size(inst), inst.state["cages"])
+
+    # ----- solving ---------------------------------------------------------------------------------------------
+    def solve(self, inst: Instance) -> Grid:
+        values = self.csp(inst).solve()
+        if values is None:
+            raise ValueError("this Calcudoku has no solution")
+        n = self.size(inst)
+        return tuple(tuple(values[r * n : (r + 1) * n]) for r in range(n))
+
+    def format_answer(self, inst: Instance, solution: Any) -> str:
+        return matrix_text(solution)
+
+    def count(self, inst: Instance, limit: int = 2) -> int:
+        return self.csp(inst).count_solutions(limit)
+
+    def stats(self, inst: Instance) -> dict:
+        """Solver work: cage options, propagator calls and nodes of the uniqueness count, single-cell
+        deductions of the traced solve."""
+        csp = self.csp(inst)
+        res = csp.search(2)
+        log: list = []
+        csp.search(1, log=log)
+        cages = inst.state["cages"]
+        return {"n": self.size(inst), "cages": len(cages),
+                "single_cages": sum(1 for cg in cages if len(cg["cells"]) == 1),
+                "cage_options": sum(len(c.tuples) for c in csp.constraints if isinstance(c, Table)),
+                "propagations": res.propagations, "search_nodes": res.nodes,
+                "guesses": sum(1 for ev in log if ev[0] == "branch"),
+                "deductions": sum(len(ev[2]) for ev in log if ev[0] == "deduce")}
+
+    # ----- verification ----------------------------------------------------------------------------------------
+    def check(self, inst: Instance, answer: str) -> Verdict:
+        n = self.size(inst)
+        grid = parse_grid(answer, n, n, max_chars=self.max_answer_chars)
+        return self.check_grid(inst, grid)
+
+    def check_grid(self, inst: Instance, grid) -> Verdict:
+        n = self.size(inst)
+        checks = Checklist()
+        if not check_values(grid, range(1, n + 1), checks, base=1):
+            return checks.verdict(grid)
+        check_latin(grid, checks, base=1)
+        for cage in inst.state["cages"]:
+            values = [grid[int(r)][int(c)] for r, c in cage["cells"]]
+            checks.check(cage_ok(cage, values), lambda cage=cage, values=values: _cage_problem(cage, values))
+        return checks.verdict(grid, f"correct: every row and column holds 1-{n} once and every cage meets its "
+                                    "target")
+
+    # ----- presentation ----------------------------------------------------------------------------------------
+    def board(self, inst: Instance, play: Any = None) -> Board:
+        n = self.size(inst)
+        cages = inst.state["cages"]
+        ids = cage_grid(n, cages)
+        labels = {}
+        for cage in cages:
+            r, c = min((int(r), int(c)) for r, c in cage["cells"])
+            labels[(r, c)] = cage_label(cage)
+        values = {}
+        if play is not None:
+            values = {(r, c): str(play[r][c]) for r in range(n) for c in range(n) if play[r][c]}
+        return Board(n, n, values=values, regions=ids, region_fills=_cage_colours(n, ids, len(cages)),
+                     corner_labels=labels, text_scale=0.5)
+
+    def render(self, inst: Instance, play: Any = None, size: int = 512):
+        return render_board(self.board(inst, play), size)[0]
+
+    def _example(self, inst: Instance) -> str:
+        n = self.size(inst)
+        solution = to_grid(self.solution(inst))
+        for shift in range(1, n):
+            ex = tuple(tuple((r * shift + c) % n + 1 for c in range(n)) for r in range(n))
+            if len({row[0] for row in ex}) == n and ex != solution:
+                return matrix_text(ex)
+        ex = tuple(tuple((c - r) % n + 1 for c in range(n)) for r in range(n))
+        return matrix_text(ex if ex != solution else ex[::-1])
+
+    def rules(self, n: int) -> str:
+        return (f"This is a {n}x{n} Calcudoku puzzle. Each row and column must contain the numbers 1 to {n} "
+                "exactly once.\n"
+                "The grid is divided into regions (cages), each with a target number and a specified operation.\n"
+                "The numbers within each region must be combined using the given operation to achieve the target "
+                "number:\n"
+                "- '+': the numbers of the region add up to the target.\n"
+                "- '×': the numbers of the region multiply to the target.\n"
+                "- '−': a two-cell region; the difference of its two numbers (larger minus smaller, in either "
+                "order) is the target.\n"
+                "- '÷': a two-cell region; the larger number divided by the smaller one is exactly the target.\n"
+                "- A one-cell region just shows its number: write that number in the cell.\n"
+                "A number may repeat inside a region as long as the repeats are in different rows and columns.\n")
+
+    def prompt(self, inst: Instance, modality: str = "image") -> str:
+        n = self.size(inst)
+        fmt = f"{FORMAT_SENTENCE}\nExample answer format (for a {n}x{n} grid, not the solution): {self._example(inst)}."
+        if modality == "image":
+            return (self.rules(n) + "In the image, thick lines mark the region borders and each region's target "
+                    "and operation are written in the top-left corner of its top-left cell.\n" + fmt + "\n")
+        if modality == "text":
+            lines = []
+            for cage in inst.state["cages"]:
+                cells = ", ".join(cell_name(int(r), int(c), 1) for r, c in cage["cells"])
+                lines.append(f"Region at {cells}: {cage['target']}{SHOWN[cage['op']]}")
+            return (self.rules(n) + "\nCells are written (row, column), 1-based, with (1,1) the top-left cell. "
+                    "The regions:\n" + "\n".join(lines) + "\n\n" + fmt + "\n")
+        raise ValueError(f"unknown modality {modality!r}; use 'image' or 'text'")
+
+    # ----- trace -----------------------------------------------------------------------------------------------
+    def trace(self, inst: Instance) -> str:
+        n = self.size(inst)
+        csp = self.csp(inst)
+        log: list = []
+        res = csp.search(1, log=log)
+        if not res.solutions:
+            raise ValueError("this Calcudoku has no solution")
+        values = res.solutions[0]
+        grid = [values[r * n : (r + 1) * n] for r in range(n)]
+        lines = [f"Fill the {n}x{n} grid with 1-{n} so that every row and column holds each number once and every "
+                 "cage meets its target. Cells are (row, column), 1-based.",
+                 "Cages and the value combinations that meet them (cells of one row or column distinct):"]
+        for c in csp.constraints:
+            if isinstance(c, Table):
+                shown = c.tuples[:6]
+                more = f" and {len(c.tuples) - 6} more" if len(c.tuples) > 6 else ""
+                lines.append(f"- {c.label}: {len(c.tuples)} option(s), e.g. "
+                             + ", ".join("(" + ",".join(map(str, t)) + ")" for t in shown) + more)
+        lines.append("Apply the rules until nothing changes (a cage keeps only the options that fit the cells' "
+                     "candidates; a number placed in a row or column leaves the other cells of that line; a number "
+                     "with one possible cell in a line goes there):")
+        lines += explain_search(
+            log, deduce=lambda ci, changes, before: _deduction(csp, ci, changes, before),
+            fail=lambda ci, before: f"Contradiction: {csp.constraints[ci].label} can no longer be satisfied.",
+            leaf_fail=lambda ci: f"Contradiction: {csp.constraints[ci].label} is broken.",
+            guess=lambda var, value, cands: f"Guess {csp.name(var)} = {value} (its candidates are "
+                                            f"{format_values(cands)}).",
+            undo=lambda var, value: f"So {csp.name(var)} = {value} is impossible; undo it.",
+            stuck="No rule forces anything more, so guess a cell with the fewest candidates and follow it.",
+            dead_lines=DEAD_BRANCH_LINES)
+        lines += ["Every cell is now determined; all rows, columns and cages check out:",
+                  *(" ".join(map(str, row)) for row in grid), f"Answer: {matrix_text(grid)}"]
+        return "\n".join(lines)
+
+    # ----- reference records -----------------------------------------------------------------------------------
+    def record_state(self, record: dict) -> dict:
+        raw = record_field(record.get("initial_state"))
+        if not isinstance(raw, dict):
+            raise RecordError("initial_state must be an object with size and regions")
+        try:
+            n = int(raw.get("size", raw.get("n", 0)))
+            regions = raw.get("regions", raw.get("cages"))
+            if not isinstance(regions, (list, tuple)):
+                raise TypeError("regions must be a list")
+            if not 3 <= n <= 9:
+                raise ValueError(f"size {n} is out of range")
+            base = 1 if "regions" in raw else 0
+            cages = []
+            for reg in regions:
+                cells = [[int(r) - base, int(c) - base] for r, c in reg["cells"]]
+                op = OP_ALIASES.get(str(reg.get("operator", reg.get("op", ""))).strip())
+                target = int(reg["target"])
+                if op is None:
+                    raise ValueError(f"unknown operator {reg.get('operator')!r}")
+                cages.append({"cells": cells, "op": op, "target": target})
+        except (KeyError, TypeError, ValueError) as err:
+            raise RecordError(f"initial_state is malformed: {err}") from None
+        seen = set()
+        for cage in cages:
+            cells = cage["cells"]
+            if not cells or (cage["op"] in "-÷" and len(cells) != 2):
+                raise RecordError(f"cage {cage_label(cage)} has {len(cells)} cells for its operator")
+            for r, c in cells:
+                if not (0 <= r < n and 0 <= c < n) or (r, c) in seen:
+                    raise RecordError(f"cage cell ({r + 1},{c + 1}) is outside the grid or in two cages")
+                seen.add((r, c))
+        if len(seen) != n * n:
+            raise RecordError(f"the cages cover {len(seen)} of {n * n} cells")
+        try:
+            if build_csp(n, cages).solve(max_nodes=NODE_BUDGET) is None:
+                raise RecordError("the puzzle has no solution")
+        except BudgetExceeded:
+            raise RecordError("the puzzle could not be solved within the node budget") from None
+        return {"n": n, "cages": cages}
+
+    def record_level_hint(self, record: dict, state: dict) -> int | None:
+        return SIZE_LEVEL.get(int(state["n"]))
+
+    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> Grid:
+        return to_grid(verdict.parsed)
+
+    # ----- step mode -------------------------------------------------------------------------------------------
+    def board_shape(self, inst: Instance) -> tuple[int, int]:
+        n = self.size(inst)
+        return (n, n)
+
+    def step_codes(self, inst: Instance) -> int:
+        return self.size(inst) + 1
+
+    def level_board(self, level: int) -> tuple[int, int, int]:
+        n = LEVEL_PARAMS[level][0]
+        return (n, n, n + 1)
+
+    def play_givens(self, inst: Instance) -> Grid:
+        n = self.size(inst)
+        return tuple((0,) * n for _ in range(n))
+
+    def play_check(self, inst: Instance, play: Grid) -> bool:
+        if any(not v for row in play for v in row):
+            return False
+        return self.check_grid(inst, [list(row) for row in play]).correct
+
+    def solution_codes(self, inst: Instance) -> Grid:
+        return to_grid(self.solution(inst))
+
+    def play_legend(self, inst: Instance) -> str:
+        return "The image shows the current grid: the numbers you have written are shown large in the cells."
+
+    def move_help(self, inst: Instance) -> str:
+        n = self.size(inst)
+        return (f"Each move is (row, column, value) with rows and columns 0-{n - 1} counted from the top-left cell "
+                f"(0-based, unlike the 1-based cell names above): value 1-{n} writes that number into the cell and "
+                "value 0 erases it. Every cell, one-cell regions included, must be filled.")
+
+
+def _cage_problem(cage, values) -> str:
+    cells = ", ".join(cell_name(int(r), int(c), 1) for r, c in cage["cells"])
+    got = cage_value(cage["op"], values)
+    if cage["op"] == "÷" and (got is None or min(values) * int(cage["target"]) != max(values)):
+        return f"cage {cage_label(cage)} at {cells} holds {values}: {max(values)} / {min(values)} is not exactly " \
+               f"{cage['target']}"
+    return f"cage {cage_label(cage)} at {cells} holds {values}: the {OP_WORDS[cage['op']]} is {got}, not " \
+           f"{cage['target']}"
+
+
+def _cage_colours(n: int, ids, count: int) -> dict[int, tuple]:
+    """A pastel per cage, greedy in cage order so that touching cages differ."""
+    adjacent: list[set[int]] = [set() for _ in range(count)]
+    for r in range(n):
+        for c in range(n):
+            a = ids[r][c]
+            for rr, cc in ((r + 1, c), (r, c + 1)):
+                if rr < n and cc < n:
+                    b = ids[rr][cc]
+                    if a != b and a >= 0 and b >= 0:
+                        adjacent[a].add(b)
+                        adjacent[b].add(a)
+    colour: dict[int, int] = {}
+    for k in range(count):
+        used = {colour[j] for j in adjacent[k] if j in colour}
+        colour[k] = next(i for i in range(len(PASTELS) + count) if i not in used)
+    return {k: PASTELS[i % len(PASTELS)] for k, i in colour.items()}
+
+
+def _deduction(csp: CSP, ci: int, changes, before) -> str:
+    c = csp.constraints[ci]
+    name = csp.name
+    if isinstance(c, Table):
+        parts = []
+        for var, _, new in changes:
+            value = single(new)
+            parts.append(f"{name(var)} = {value}" if value is not None else f"{name(var)} in {format_values(new)}")
+        after = list(before)
+        for var, _, new in changes:
+            after[var] = new
+        alive = len(c.alive(after))
+        return f"{c.label}: {alive} option(s) still fit, so " + ", ".join(parts) + "."
+    return "; ".join(c.why(var, old, new, before, name) for var, old, new in changes) + "."
+
+
+TASK = Calcudoku()
+
+__all__ = ["LEVEL_PARAMS", "TASK", "Calcudoku", "build_csp", "cage_ok", "cage_tuples", "cage_value"]

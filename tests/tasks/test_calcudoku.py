@@ -1,0 +1,386 @@
+"""Calcudoku: generator levels and uniqueness, rule verifier (exact division), importer, step mode, rendering,
+prompts, trace."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mmhelix_env.core import Instance, RecordError, extract_answer
+from mmhelix_env.core.grid_puzzle import matrix_text
+from mmhelix_env.envs.spaces import CHARSET
+from mmhelix_env.tasks.puzzles import calcudoku as mod
+from mmhelix_env.tasks.puzzles.calcudoku import TASK
+from tests.mutators import calcudoku as mutators
+
+FIXTURES = Path("/work/shared/fixtures/reference_sample")
+SEEDS = range(25)
+
+
+def is_solution(state, grid) -> bool:
+    n = state["n"]
+    full = set(range(1, n + 1))
+    if any(set(row) != full for row in grid) or any({grid[r][c] for r in range(n)} != full for c in range(n)):
+        return False
+    return all(mod.cage_ok(cg, [grid[r][c] for r, c in cg["cells"]]) for cg in state["cages"])
+
+
+def make(n, cages, level=1) -> Instance:
+    return Instance("Calcudoku", level, None, "1", {"n": n, "cages": cages})
+
+
+def connected(cells) -> bool:
+    cells = {tuple(x) for x in cells}
+    start = next(iter(cells))
+    seen = {start}
+    stack = [start]
+    while stack:
+        r, c = stack.pop()
+        for nb in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+            if nb in cells and nb not in seen:
+                seen.add(nb)
+                stack.append(nb)
+    return seen == cells
+
+
+@pytest.fixture(scope="module")
+def instances():
+    return {lv: [TASK.instance(lv, s) for s in SEEDS] for lv in range(1, 6)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# generator
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
+def test_level_parameters_and_uniqueness(instances, level):
+    n, lo, hi = mod.LEVEL_PARAMS[level]
+    sizes = []
+    ops = set()
+    for inst in instances[level]:
+        st_ = inst.state
+        assert set(st_) == {"n", "cages"} and st_["n"] == n
+        cells = [tuple(x) for cg in st_["cages"] for x in cg["cells"]]
+        assert sorted(cells) == [(r, c) for r in range(n) for c in range(n)]
+        for cg in st_["cages"]:
+            k = len(cg["cells"])
+            assert 1 <= k <= hi and connected(cg["cells"])
+            sizes.append(k)
+            ops.add(cg["op"])
+            if cg["op"] in "-÷":
+                assert k == 2
+            if k == 1:
+                assert cg["op"] == "+"
+            if cg["op"] == "*":
+                assert cg["target"] < mod.PRODUCT_LIMIT
+        assert is_solution(st_, inst._witness)
+        assert TASK.count(inst) == 1
+    assert max(sizes) == hi and sum(1 for k in sizes if k >= lo) > len(sizes) / 2
+    assert ops == {"+", "*", "-", "÷"}
+
+
+def test_levels_get_harder(instances):
+    for key in ("n", "cages", "propagations", "cage_options"):
+        med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv][:12]]) for lv in range(1, 6)}
+        assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
+
+
+def test_determinism():
+    for level in (1, 5):
+        a, b = TASK.instance(level, 77), TASK.instance(level, 77)
+        assert a.state == b.state and a.fingerprint == b.fingerprint
+        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
+        assert TASK.prompt(a, "text") == TASK.prompt(b, "text") and TASK.prompt(a) == TASK.prompt(b)
+        assert TASK.instance(level, 78).fingerprint != a.fingerprint
+
+
+def test_cage_tuples_and_swaps():
+    # 2 cells in one row, 3+ on n=3: (1,2) and (2,1); a repeated value in one line is excluded
+    assert mod.cage_tuples(3, "+", 3, [(0, 0), (0, 1)]) == ((1, 2), (2, 1))
+    assert (1, 3, 1) in mod.cage_tuples(3, "+", 5, [(0, 0), (0, 1), (1, 1)])  # an L: corners may repeat
+    assert mod.cage_tuples(6, "÷", 3, [(0, 0), (1, 0)]) == ((1, 3), (2, 6), (3, 1), (6, 2))
+    assert mod.cage_tuples(4, "-", 3, [(0, 0), (1, 0)]) == ((1, 4), (4, 1))
+    sq = ((1, 2, 3), (2, 3, 1), (3, 1, 2))
+    for change in mod.line_swaps(sq):
+        g = [list(r) for r in sq]
+        for (r, c), v in change.items():
+            g[r][c] = v
+        assert g != [list(r) for r in sq]
+        assert all(sorted(r) == [1, 2, 3] for r in g) and all(sorted(col) == [1, 2, 3] for col in zip(*g))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# verifier
+
+
+def test_round_trip_without_witness(instances):
+    for level in range(1, 6):
+        for inst in instances[level][:4]:
+            fresh = Instance.from_dict(inst.to_dict())
+            assert fresh._witness is None
+            answer = TASK.expert_answer(fresh)
+            assert answer == matrix_text(inst._witness)
+            v = TASK.verify(fresh, answer)
+            assert v.correct and v.score == 1.0, v.reason
+
+
+def test_lenient_formats(instances):
+    inst = instances[2][0]
+    sol = [list(r) for r in inst._witness]
+    forms = [
+        matrix_text(sol),
+        json.dumps(sol, indent=2),
+        "\n".join(" ".join(map(str, r)) for r in sol),
+        "\n".join(", ".join(map(str, r)) for r in sol),
+        "\n".join(" | ".join(map(str, r)) for r in sol),
+        " \\\\ ".join(" & ".join(map(str, r)) for r in sol),
+        " ".join(str(v) for r in sol for v in r),
+        "Example: [[1, 2, 3, 4], [2, 3, 4, 1], [3, 4, 1, 2], [4, 1, 2, 3]]\nFinal: " + matrix_text(sol),
+    ]
+    for text in forms:
+        v = TASK.verify(inst, text)
+        assert v.correct, (text, v.reason)
+    assert TASK.verify_response(inst, "so\n\\boxed{" + forms[0] + "}")[1].correct
+    wrong = [row[:] for row in sol]
+    wrong[0][0], wrong[0][1] = wrong[0][1], wrong[0][0]
+    assert not TASK.verify(inst, matrix_text(sol) + " then " + matrix_text(wrong)).correct
+
+
+def test_rule_violations(instances):
+    inst = instances[3][3]
+    n = inst.state["n"]
+    sol = [list(r) for r in inst._witness]
+    bad = [row[:] for row in sol]
+    bad[1][2] = bad[1][2] % n + 1
+    v = TASK.verify(inst, matrix_text(bad))
+    assert not v.correct and "row 2 has" in v.reason and "twice" in v.reason and 0 < v.score < 1
+    bad[1][2] = n + 1
+    v = TASK.verify(inst, matrix_text(bad))
+    assert not v.correct and v.score == 0 and f"cell (2,3) holds {n + 1}" in v.reason
+    v = TASK.verify(inst, matrix_text(sol[:-1]))
+    assert not v.correct and f"{n}x{n}" in v.reason
+    v = TASK.verify(inst, "[[1, 2], [2, 1]]")
+    assert not v.correct
+
+
+def test_cage_violation_and_exact_division():
+    # 3x3, no uniqueness needed: a '2÷' cage on (1,1),(1,2) -> {1,2} is the only pair; {3,1} breaks it
+    cages = [{"cells": [[0, 0], [0, 1]], "op": "÷", "target": 2},
+             {"cells": [[0, 2], [1, 2], [2, 2]], "op": "+", "target": 6},
+             {"cells": [[1, 0], [1, 1], [2, 0], [2, 1]], "op": "+", "target": 9}]
+    inst = make(3, cages)
+    v = TASK.verify(inst, "[[1, 2, 3], [2, 3, 1], [3, 1, 2]]")
+    assert v.correct, v.reason
+    v = TASK.verify(inst, "[[3, 1, 2], [1, 2, 3], [2, 3, 1]]")
+    assert not v.correct and "cage 2÷ at (1,1), (1,2) holds [3, 1]: 3 / 1 is not exactly 2" in v.reason
+    assert v.score == pytest.approx(7 / 9) and "cage 9+" in v.reason
+    # the official scorer's floor-division bug: {2, 5} must not pass a 2÷ cage
+    assert not mod.cage_ok({"cells": [[0, 0], [0, 1]], "op": "÷", "target": 2}, [2, 5])
+    assert mod.cage_ok({"cells": [[0, 0], [0, 1]], "op": "÷", "target": 2}, [6, 3])
+    assert mod.cage_ok({"cells": [[0, 0], [0, 1]], "op": "-", "target": 2}, [1, 3])
+
+
+def test_alternative_solutions_accepted():
+    cages = [{"cells": [[0, 0], [0, 1], [0, 2]], "op": "+", "target": 6},
+             {"cells": [[1, 0], [1, 1], [1, 2]], "op": "+", "target": 6},
+             {"cells": [[2, 0], [2, 1], [2, 2]], "op": "+", "target": 6}]
+    inst = make(3, cages)
+    sols = TASK.csp(inst).search(limit=20).solutions
+    assert len(sols) == 12
+    for flat in sols:
+        assert TASK.verify(inst, " ".join(map(str, flat))).correct
+    # reference records are often not unique: every solution of one of them is accepted
+    for level in range(1, 6):
+        for rec in json.loads((FIXTURES / f"d{level}" / "calcudoku" / "annotations.json").read_text()):
+            ref = TASK.from_record(rec)
+            res = TASK.csp(ref).search(limit=3)
+            for flat in res.solutions:
+                n = ref.state["n"]
+                assert TASK.verify(ref, matrix_text([flat[r * n:(r + 1) * n] for r in range(n)])).correct
+
+
+def test_mutators(instances):
+    for level in range(1, 6):
+        for inst in instances[level][:4]:
+            answer = TASK.expert_answer(inst)
+            muts = mutators.mutations(TASK, inst, answer)
+            assert len(set(muts)) >= 5
+            for m in muts:
+                v = TASK.verify(inst, m)
+                assert not v.correct and v.reason
+
+
+GARBAGE = ["", " ", "x" * 200_000, "[" * 10_000 + "]" * 10_000, "١ ٢ ٣ ٢ ٣ ١ ٣ ١ ٢", "２ ４", "\x00\x01",
+           bytes(np.random.default_rng(2).integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1"),
+           "[[" + "1, " * 6000 + "]]", "\\boxed{" + "{" * 5000 + "}" * 5000 + "}"]
+
+
+def test_garbage_rejected(instances):
+    inst = instances[5][0]
+    for text in GARBAGE:
+        t0 = time.perf_counter()
+        v = TASK.verify(inst, text)
+        assert not v.correct and v.reason and time.perf_counter() - t0 < 0.05
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_arbitrary_text_never_raises(text):
+    v = TASK.verify(TASK.instance(1, 0), text)
+    assert isinstance(v.correct, bool) and 0 <= v.score <= 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.integers(-2, 9), min_size=3, max_size=4), min_size=2, max_size=4))
+def test_arbitrary_matrices(rows):
+    v = TASK.verify(TASK.instance(1, 1), json.dumps(rows))
+    assert isinstance(v.correct, bool) and v.reason
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# importer
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
+def test_import_fixtures(level):
+    records = json.loads((FIXTURES / f"d{level}" / "calcudoku" / "annotations.json").read_text())
+    assert records
+    for rec in records:
+        inst = TASK.from_record(rec)
+        assert inst.task == "Calcudoku" and inst.level == level and inst.source == "reference"
+        init = rec["initial_state"]
+        assert inst.state["n"] == init["size"] == mod.LEVEL_PARAMS[level][0]
+        assert len(inst.state["cages"]) == len(init["regions"])
+        first = init["regions"][0]
+        assert [list(x) for x in inst.state["cages"][0]["cells"]] == [[r - 1, c - 1] for r, c in first["cells"]]
+        v = TASK.verify(inst, json.dumps(rec["answer"]))
+        assert v.correct, v.reason
+        assert inst._witness is not None
+        assert TASK.count(inst) >= 1
+        assert "answer" not in json.dumps(inst.to_dict()["state"])
+
+
+def test_import_published_row_and_bad_records():
+    rec = json.loads((FIXTURES / "d3" / "calcudoku" / "annotations.json").read_text())[0]
+    row = {"id": 5, "category": "Calcudoku", "question": rec["question"], "question_text": rec["question_language"],
+           "answer": json.dumps(rec["answer"]), "difficulty": 3, "initial_state": json.dumps(rec["initial_state"]),
+           "metric_info": "{'score_function': 'calcudoku_evaluator'}"}
+    inst = TASK.from_record(row)
+    assert inst.fingerprint == TASK.from_record(rec).fingerprint
+    inst2 = TASK.from_record({"initial_state": rec["initial_state"], "answer": "[[1]]"})
+    assert inst2.level == 3 and inst2._witness is None
+    init = rec["initial_state"]
+    star = dict(init, regions=[dict(r, operator="×") if r["operator"] == "*" else r for r in init["regions"]])
+    assert TASK.from_record({"initial_state": star, "difficulty": 3}).fingerprint == inst.fingerprint
+    missing = dict(init, regions=init["regions"][1:])
+    twice = dict(init, regions=init["regions"] + [init["regions"][0]])
+    bad_op = dict(init, regions=[dict(init["regions"][0], operator="%")] + init["regions"][1:])
+    wrong = dict(init, regions=[dict(r, target=r["target"] + 50) for r in init["regions"]])
+    for bad in ({}, {"initial_state": "nope"}, {"initial_state": missing, "difficulty": 3},
+                {"initial_state": twice, "difficulty": 3}, {"initial_state": bad_op, "difficulty": 3},
+                {"initial_state": wrong, "difficulty": 3},
+                {"initial_state": init, "difficulty": 3, "category": "sudoku"}):
+        with pytest.raises(RecordError):
+            TASK.from_record(bad)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# step mode
+
+
+def test_step_mode(instances):
+    inst = instances[3][2]
+    n = inst.state["n"]
+    assert TASK.action_shape(inst) == (n, n, n + 1) == TASK.level_action_shape(3)
+    assert TASK.step_limit(inst) == 4 * n * n
+    play = TASK.play_init(inst)
+    mask = TASK.play_mask(inst, play)
+    assert mask.shape == (n, n, n + 1) and mask.all()
+    actions = TASK.expert_actions(inst)
+    assert len(actions) == n * n
+    for a in actions:
+        assert not TASK.play_solved(inst, play)
+        res = TASK.play_apply(inst, play, a)
+        assert res.legal
+        play = res.state
+    assert TASK.play_solved(inst, play)
+    res = TASK.play_apply(inst, play, (0, 0, 0))
+    assert res.legal and res.state[0][0] == 0 and play[0][0] != 0
+    assert not TASK.play_solved(inst, res.state)
+    assert not TASK.play_apply(inst, play, (n, 0, 1)).legal
+    img = TASK.render(inst, play)
+    assert img.size == (512, 512)
+    assert TASK.render(inst, play).tobytes() != TASK.render(inst).tobytes()
+    for modality in ("image", "text"):
+        text = TASK.play_prompt(inst, play, modality)
+        assert set(text) <= CHARSET and "(row, column, value)" in text
+
+
+def test_step_env_reward():
+    from mmhelix_env.envs.step_env import StepEnv
+
+    env = StepEnv(TASK, 2, modality="text")
+    _, info = env.reset(seed=4)
+    inst = env.instance
+    assert info["action_mask"].shape == (4, 4, 5)
+    actions = TASK.expert_actions(inst)
+    for k, a in enumerate(actions):
+        _, reward, term, _, info = env.step(np.array(a))
+        assert not info["illegal"] and reward == (1.0 if k == len(actions) - 1 else 0.0)
+    assert term and info["solved"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# presentation
+
+
+def test_render_and_prompts(instances):
+    inst = instances[5][0]
+    for size in (512, 320):
+        img = TASK.render(inst, size=size)
+        assert img.size == (size, size) and img.mode == "RGB"
+    image_prompt, text_prompt = TASK.prompt(inst, "image"), TASK.prompt(inst, "text")
+    for p in (image_prompt, text_prompt):
+        assert set(p) <= CHARSET and "boxed" not in p
+        assert "8x8" in p and mod.FORMAT_SENTENCE in p
+        assert matrix_text(inst._witness) not in p
+    assert "image" in image_prompt and "image" not in text_prompt.lower()
+    assert "1-based" in text_prompt
+    for cg in inst.state["cages"]:
+        cells = ", ".join(f"({r + 1},{c + 1})" for r, c in cg["cells"])
+        assert f"Region at {cells}: {cg['target']}{mod.SHOWN[cg['op']]}" in text_prompt
+
+
+def test_render_cage_borders_and_colours():
+    cages = [{"cells": [[0, 0], [0, 1]], "op": "+", "target": 3},
+             {"cells": [[0, 2], [1, 2]], "op": "+", "target": 3},
+             {"cells": [[1, 0], [1, 1], [2, 0], [2, 1], [2, 2]], "op": "+", "target": 12}]
+    inst = make(3, cages)
+    board = TASK.board(inst)
+    assert board.corner_labels == {(0, 0): "3+", (0, 2): "3+", (1, 0): "12+"}
+    ids = mod.cage_grid(3, cages)
+    fills = board.region_fills
+    for r in range(3):
+        for c in range(3):
+            for rr, cc in ((r + 1, c), (r, c + 1)):
+                if rr < 3 and cc < 3 and ids[r][c] != ids[rr][cc]:
+                    assert fills[ids[r][c]] != fills[ids[rr][cc]]
+    single = make(3, [{"cells": [[0, 0]], "op": "+", "target": 2}] + cages[1:])
+    assert TASK.board(single).corner_labels[(0, 0)] == "2"
+
+
+def test_trace_ends_in_verifying_answer(instances):
+    picked = [instances[lv][0] for lv in range(1, 6)]
+    guessing = [i for i in instances[5] if TASK.stats(i)["guesses"] > 0][:2]
+    for inst in picked + guessing:
+        trace = TASK.trace(inst)
+        assert trace.splitlines()[-1].startswith("Answer: ")
+        assert set(trace) <= CHARSET
+        assert TASK.verify(inst, extract_answer(trace)).correct
+    assert "option(s) still fit" in TASK.trace(picked[2])

@@ -1,0 +1,354 @@
+"""Eulero: field construction, generator levels and uniqueness, rule verifier, lenient parsing, importer (6x6
+records refused), step mode, rendering, prompts, trace."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mmhelix_env.core import Instance, RecordError, extract_answer
+from mmhelix_env.envs.spaces import CHARSET
+from mmhelix_env.tasks.puzzles import eulero as mod
+from mmhelix_env.tasks.puzzles.eulero import TASK
+from tests.mutators import eulero as mutators
+
+FIXTURES = Path("/work/shared/fixtures/reference_sample")
+SEEDS = range(25)
+
+
+def make(givens, level=1) -> Instance:
+    return Instance("Eulero", level, None, "1", {"n": len(givens), "givens": givens})
+
+
+@pytest.fixture(scope="module")
+def instances():
+    return {lv: [TASK.instance(lv, s) for s in SEEDS] for lv in range(1, 6)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# generator
+
+
+@pytest.mark.parametrize("q", [3, 4, 5, 7, 8])
+def test_field_tables(q):
+    add, mul = mod.gf_tables(q)
+    for a in range(q):
+        assert sorted(add[a]) == list(range(q))
+        if a:
+            assert sorted(mul[a]) == list(range(q)), "every non-zero element is invertible"
+        for b in range(q):
+            assert mul[a][b] == mul[b][a] and add[a][b] == add[b][a]
+    rng = np.random.default_rng(q)
+    for _ in range(10):
+        assert mod.is_graeco_latin(mod.random_square(rng, q))
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
+def test_level_parameters_and_uniqueness(instances, level):
+    n, blanks = mod.LEVEL_PARAMS[level]
+    assert n not in (2, 6)
+    for inst in instances[level]:
+        st_ = inst.state
+        assert set(st_) == {"n", "givens"} and st_["n"] == n
+        assert sum(1 for row in st_["givens"] for g in row if g is None) == blanks
+        sol = inst._witness
+        assert mod.is_graeco_latin(sol)
+        for r in range(n):
+            for c in range(n):
+                g = st_["givens"][r][c]
+                assert g is None or g == mod.pair_text(sol[r][c])
+        assert TASK.count(inst) == 1
+    # the relabellings and transposes make squares differ
+    assert len({mod.grid_text(i._witness) for i in instances[level]}) > len(instances[level]) // 2
+
+
+def test_levels_get_harder(instances):
+    for key in ("n", "blanks", "initial_candidates", "search_nodes"):
+        med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv][:15]]) for lv in range(1, 6)}
+        assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
+
+
+def test_determinism():
+    for level in (1, 5):
+        a, b = TASK.instance(level, 77), TASK.instance(level, 77)
+        assert a.state == b.state and a.fingerprint == b.fingerprint
+        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
+        assert TASK.prompt(a, "text") == TASK.prompt(b, "text") and TASK.prompt(a) == TASK.prompt(b)
+        assert TASK.instance(level, 78).fingerprint != a.fingerprint
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# verifier
+
+
+def test_round_trip_without_witness(instances):
+    for level in range(1, 6):
+        for inst in instances[level][:5]:
+            fresh = Instance.from_dict(inst.to_dict())
+            assert fresh._witness is None
+            answer = TASK.expert_answer(fresh)
+            assert answer == mod.grid_text(inst._witness)
+            v = TASK.verify(fresh, answer)
+            assert v.correct and v.score == 1.0, v.reason
+
+
+def test_lenient_formats(instances):
+    inst = instances[2][0]
+    rows = TASK.expert_answer(inst).split("\n")
+    forms = [
+        "\n".join(rows),
+        "\n".join(" | ".join(r.split("|")) for r in rows),
+        "\n".join(r.lower() for r in rows),
+        "\\n".join(rows),
+        " \\\\ ".join(r.replace("|", " & ") for r in rows),
+        "; ".join(r.replace("|", ", ") for r in rows),
+        "|".join(rows),
+        "```\n" + "\n".join(rows) + "\n```",
+        "Answer:\n" + "\n".join("|" + r + "|" for r in rows),
+        "A1|B2\nB2|A1\nsome words\n" + "\n".join(rows),
+    ]
+    for text in forms:
+        v = TASK.verify(inst, text)
+        assert v.correct, (text, v.reason)
+    assert TASK.verify_response(inst, "so\n<answer>" + forms[0] + "</answer>")[1].correct
+
+
+def test_rule_violations(instances):
+    inst = instances[3][3]
+    n = inst.state["n"]
+    rows = [r.split("|") for r in TASK.expert_answer(inst).split("\n")]
+    givens = inst.state["givens"]
+    fixed = [(r, c) for r in range(n) for c in range(n) if givens[r][c]]
+
+    def text(g):
+        return "\n".join("|".join(r) for r in g)
+
+    r, c = fixed[0]
+    bad = [row[:] for row in rows]
+    bad[r][c] = "E" + bad[r][c][1:] if bad[r][c][0] != "E" else "D" + bad[r][c][1:]
+    v = TASK.verify(inst, text(bad))
+    assert not v.correct and f"the given {givens[r][c]} at ({r + 1},{c + 1}) was changed" in v.reason
+    assert 0 < v.score < 1 and "twice" in v.reason
+    bad = [row[:] for row in rows]
+    bad[0][0] = "F1"
+    v = TASK.verify(inst, text(bad))
+    assert not v.correct and v.score == 0 and "cell (1,1) holds F1" in v.reason
+    bad[0][0] = "A9"
+    assert TASK.verify(inst, text(bad)).score == 0
+    bad[0][0] = "A?"
+    v = TASK.verify(inst, text(bad))
+    assert not v.correct and "'A?'" in v.reason
+    v = TASK.verify(inst, text(rows[:-1]))
+    assert not v.correct and "found 4 row(s)" in v.reason
+    # the official scorer's cropping bug: a smaller valid square must not pass
+    v = TASK.verify(inst, "A1|B2|C3\nB3|C1|A2\nC2|A3|B1")
+    assert not v.correct
+
+
+def test_pair_rule_and_partial_score():
+    # two orthogonal-looking Latin squares that repeat pairs: letters and numbers valid, pairs not
+    inst = make([[None] * 3 for _ in range(3)])
+    v = TASK.verify(inst, "A1|B2|C3\nB2|C3|A1\nC3|A1|B2")
+    assert not v.correct and "the pair B2 appears twice (cells (1,2) and (2,1))" in v.reason
+    assert v.score == pytest.approx(6 / 7)
+    assert TASK.verify(inst, "A1|B2|C3\nB3|C1|A2\nC2|A3|B1").correct
+
+
+def test_alternative_solutions_accepted():
+    inst = make([[None] * 3 for _ in range(3)])
+    sols = mod.Solver(3, [[None] * 3 for _ in range(3)]).search(100)
+    assert len(sols) > 2
+    for sol in sols:
+        assert TASK.verify(inst, mod.grid_text(sol)).correct
+    # a 4x4 with a few givens has several completions; all are accepted
+    base = mod.random_square(np.random.default_rng(3), 4)
+    givens = [[mod.pair_text(base[r][c]) if (r, c) in {(0, 0), (1, 2)} else None for c in range(4)] for r in range(4)]
+    inst = make(givens, 2)
+    sols = mod.Solver(4, mod.cells_of(4, givens)).search(5)
+    assert len(sols) >= 2
+    for sol in sols:
+        assert TASK.verify(inst, mod.grid_text(sol)).correct
+
+
+def test_mutators(instances):
+    for level in range(1, 6):
+        for inst in instances[level][:4]:
+            answer = TASK.expert_answer(inst)
+            muts = mutators.mutations(TASK, inst, answer)
+            assert len(set(muts)) >= 5
+            for m in muts:
+                v = TASK.verify(inst, m)
+                assert not v.correct and v.reason
+
+
+GARBAGE = ["", " ", "x" * 200_000, "[" * 10_000 + "]" * 10_000, "١ ٢ ٣ ٢ ٣ ١ ٣ ١ ٢", "Ａ１|Ｂ２", "\x00\x01",
+           bytes(np.random.default_rng(2).integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1"),
+           "A1|" * 6000, "\n" * 20_000, "|" * 19_000, "\\boxed{" + "{" * 5000 + "}" * 5000 + "}",
+           "A١|B٢|C٣\nB3|C1|A2\nC2|A3|B1"]
+
+
+def test_garbage_rejected(instances):
+    inst = instances[5][0]
+    for text in GARBAGE:
+        t0 = time.perf_counter()
+        v = TASK.verify(inst, text)
+        assert not v.correct and v.reason and time.perf_counter() - t0 < 0.05
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_arbitrary_text_never_raises(text):
+    v = TASK.verify(TASK.instance(1, 0), text)
+    assert isinstance(v.correct, bool) and 0 <= v.score <= 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["A1", "B2", "C3", "D4", "A3", "c2", "B1", "Z9", "A10", " "]),
+                         min_size=2, max_size=4), min_size=2, max_size=4))
+def test_arbitrary_grids(rows):
+    v = TASK.verify(TASK.instance(1, 1), "\n".join("|".join(r) for r in rows))
+    assert isinstance(v.correct, bool) and v.reason
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# importer
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 5])
+def test_import_fixtures(level):
+    records = json.loads((FIXTURES / f"d{level}" / "eulero" / "annotations.json").read_text())
+    assert records
+    for rec in records:
+        inst = TASK.from_record(rec)
+        assert inst.task == "Eulero" and inst.level == level and inst.source == "reference"
+        lines = rec["initial_state"].split("\n")
+        n = len(lines)
+        assert inst.state["n"] == n
+        for r, line in enumerate(lines):
+            for c, cell in enumerate(line.split("|")):
+                assert inst.state["givens"][r][c] == (None if cell == " " else cell)
+        v = TASK.verify(inst, rec["answer"])
+        assert v.correct, v.reason
+        assert inst._witness is not None and TASK.expert_answer(inst) == rec["answer"]
+        assert TASK.count(inst) >= 1
+
+
+def test_import_level4_six_by_six_refused():
+    for rec in json.loads((FIXTURES / "d4" / "eulero" / "annotations.json").read_text()):
+        with pytest.raises(RecordError, match="6x6"):
+            TASK.from_record(rec)
+
+
+def test_import_published_row_and_bad_records():
+    rec = json.loads((FIXTURES / "d3" / "eulero" / "annotations.json").read_text())[0]
+    row = {"id": 5, "category": "eulero", "question": rec["question"], "question_text": rec["question_language"],
+           "answer": rec["answer"].replace("\n", "\\n"), "difficulty": 3,
+           "initial_state": rec["initial_state"].replace("\n", "\\n"),
+           "metric_info": "{'score_function': 'eulero_evaluator'}"}
+    inst = TASK.from_record(row)
+    assert inst.fingerprint == TASK.from_record(rec).fingerprint
+    inst2 = TASK.from_record({"initial_state": rec["initial_state"], "answer": "A1"})
+    assert inst2.level == 3 and inst2._witness is None
+    lines = rec["initial_state"].split("\n")
+    clash = "\n".join(["A1|A1|" + "|".join(lines[0].split("|")[2:])] + lines[1:])
+    for bad in ({}, {"initial_state": "nope"}, {"initial_state": clash, "difficulty": 3},
+                {"initial_state": "\n".join(lines[:-1]), "difficulty": 3},
+                {"initial_state": rec["initial_state"].replace("|", "|Q7", 1), "difficulty": 3},
+                {"initial_state": rec["initial_state"], "difficulty": 3, "category": "sudoku"}):
+        with pytest.raises(RecordError):
+            TASK.from_record(bad)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# step mode
+
+
+def test_step_mode(instances):
+    inst = instances[3][2]
+    n = inst.state["n"]
+    assert TASK.action_shape(inst) == (n, n, n * n + 1) == TASK.level_action_shape(3)
+    assert TASK.step_limit(inst) == 4 * n * n
+    play = TASK.play_init(inst)
+    mask = TASK.play_mask(inst, play)
+    assert mask.shape == (n, n, n * n + 1)
+    for r in range(n):
+        for c in range(n):
+            assert mask[r, c].any() == (inst.state["givens"][r][c] is None)
+    r, c = next((r, c) for r in range(n) for c in range(n) if inst.state["givens"][r][c])
+    res = TASK.play_apply(inst, play, (r, c, 1))
+    assert not res.legal and res.state == play
+    actions = TASK.expert_actions(inst)
+    assert len(actions) == mod.LEVEL_PARAMS[3][1]
+    for a in actions:
+        assert not TASK.play_solved(inst, play)
+        res = TASK.play_apply(inst, play, a)
+        assert res.legal
+        v = a[2] - 1
+        assert f"wrote {'ABCDE'[v // n]}{v % n + 1} at" in res.reason
+        play = res.state
+    assert TASK.play_solved(inst, play)
+    img = TASK.render(inst, play)
+    assert img.size == (512, 512) and img.tobytes() != TASK.render(inst).tobytes()
+    for modality in ("image", "text"):
+        text = TASK.play_prompt(inst, play, modality)
+        assert set(text) <= CHARSET and "(row, column, value)" in text
+    assert "..|" not in "\n".join(TASK.play_text(inst, play))
+
+
+def test_step_env_reward():
+    from mmhelix_env.envs.step_env import StepEnv
+
+    env = StepEnv(TASK, 2, modality="text")
+    _, info = env.reset(seed=4)
+    inst = env.instance
+    assert info["action_mask"].shape == (4, 4, 17)
+    r, c = next((r, c) for r in range(4) for c in range(4) if inst.state["givens"][r][c])
+    _, reward, term, _, info = env.step(np.array([r, c, 2]))
+    assert info["illegal"] and reward == 0 and not term
+    actions = TASK.expert_actions(inst)
+    for k, a in enumerate(actions):
+        _, reward, term, _, info = env.step(np.array(a))
+        assert not info["illegal"] and reward == (1.0 if k == len(actions) - 1 else 0.0)
+    assert term and info["solved"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# presentation
+
+
+def test_render_and_prompts(instances):
+    inst = instances[5][0]
+    for size in (512, 320):
+        img = TASK.render(inst, size=size)
+        assert img.size == (size, size) and img.mode == "RGB"
+    arr = np.asarray(TASK.render(inst)).astype(int)
+    blue = ((arr[..., 2] > 150) & (arr[..., 0] < 90)).sum()
+    red = ((arr[..., 0] > 150) & (arr[..., 2] < 90) & (arr[..., 1] < 90)).sum()
+    assert blue > 100 and red > 100
+    image_prompt, text_prompt = TASK.prompt(inst, "image"), TASK.prompt(inst, "text")
+    for p in (image_prompt, text_prompt):
+        assert set(p) <= CHARSET and "boxed" not in p
+        assert "8×8" in p and "A-H" in p
+        assert "separated by `|` (without spaces).\nEach row must be on a new line." in p
+        assert TASK.expert_answer(inst) not in p
+    assert "image" in image_prompt and "image" not in text_prompt.lower()
+    grid = "\n".join("|".join(g or ".." for g in row) for row in inst.state["givens"])
+    assert grid in text_prompt
+
+
+def test_trace_ends_in_verifying_answer(instances):
+    picked = [instances[lv][0] for lv in range(1, 6)]
+    guessing = [i for i in instances[5] if TASK.stats(i)["guesses"] > 0][:2]
+    assert guessing
+    for inst in picked + guessing:
+        trace = TASK.trace(inst)
+        assert "Answer: " in trace.splitlines()[-inst.state["n"]]
+        assert set(trace) <= CHARSET
+        assert TASK.verify(inst, extract_answer(trace)).correct
+    assert "Guess" in TASK.trace(guessing[0]) and "the only unused pair is" in TASK.trace(picked[2])
