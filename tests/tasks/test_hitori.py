@@ -1,0 +1,292 @@
+"""Hitori: generator levels and uniqueness, rule verifier, importer, step mode, rendering, prompts, trace."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mmhelix_env.core import Instance, RecordError, extract_answer
+from mmhelix_env.envs.spaces import CHARSET
+from mmhelix_env.tasks.puzzles import hitori as mod
+from mmhelix_env.tasks.puzzles.hitori import TASK
+from tests.mutators import hitori as mutators
+
+FIXTURES = Path("/work/shared/fixtures/reference_sample")
+SEEDS = range(30)
+
+
+def make(grid, level=1) -> Instance:
+    return Instance("Hitori", level, None, "1", {"n": len(grid), "grid": grid})
+
+
+def text(cells) -> str:
+    return mod.answer_text(cells)
+
+
+@pytest.fixture(scope="module")
+def instances():
+    return {lv: [TASK.instance(lv, s) for s in SEEDS] for lv in range(1, 6)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# generator
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
+def test_level_parameters_and_uniqueness(instances, level):
+    n = mod.LEVEL_SIZE[level]
+    geo = mod.Geometry.of(n)
+    counts = []
+    for inst in instances[level]:
+        st_ = inst.state
+        assert set(st_) == {"n", "grid"} and st_["n"] == n and len(st_["grid"]) == n
+        assert all(len(row) == n and all(1 <= v <= n for v in row) for row in st_["grid"])
+        sol = inst._witness
+        assert TASK.count(inst) == 1
+        assert TASK.verify(inst, text(sol)).correct
+        mask = sum(1 << (r * n + c) for r, c in sol)
+        # maximal: no further cell can be shaded without touching a shaded cell or disconnecting
+        for i in range(n * n):
+            if not (mask >> i) & 1 and not geo.nbrs[i] & mask:
+                assert not geo.connected(geo.full & ~(mask | (1 << i)))
+        counts.append(len(sol))
+    lo, hi = {4: (3, 6), 5: (5, 9), 6: (8, 12), 7: (11, 16), 8: (15, 21)}[n]
+    assert lo <= np.median(counts) <= hi
+
+
+def test_variety():
+    assert len({TASK.instance(1, s).fingerprint for s in range(200)}) > 100
+
+
+def test_levels_get_harder(instances):
+    for key in ("search_nodes", "deductions", "shaded"):
+        med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv][:15]]) for lv in range(1, 6)}
+        assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
+
+
+def test_determinism():
+    for level in (1, 5):
+        a, b = TASK.instance(level, 9), TASK.instance(level, 9)
+        assert a.state == b.state
+        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
+        assert TASK.prompt(a, "text") == TASK.prompt(b, "text") and TASK.prompt(a) == TASK.prompt(b)
+
+
+def test_counter_matches_brute_force():
+    rng = np.random.default_rng(5)
+    for n, k in ((3, 40), (4, 1)):
+        for _ in range(k):
+            grid = rng.integers(1, n + 1, size=(n, n)).tolist()
+            inst = make(grid)
+            brute = []
+            for m in range(1 << (n * n)):
+                cells = [(i // n, i % n) for i in range(n * n) if (m >> i) & 1]
+                if TASK.check_cells(inst, cells).correct:
+                    brute.append(m)
+            found, _ = mod.search(grid, 1000)
+            assert sorted(found) == brute
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# verifier
+
+
+def test_round_trip_without_witness(instances):
+    for level in range(1, 6):
+        for inst in instances[level][:5]:
+            fresh = Instance.from_dict(inst.to_dict())
+            answer = TASK.expert_answer(fresh)
+            assert answer == text(inst._witness)
+            assert TASK.verify(fresh, answer).correct
+
+
+def test_lenient_formats(instances):
+    inst = instances[3][1]
+    sol = sorted(inst._witness)
+    forms = [
+        text(sol),
+        text(sol[::-1]).replace(" ", ""),
+        "[" + ", ".join(f"[{r}, {c}]" for r, c in sol) + "]",
+        "(" + ", ".join(f"({r}, {c})" for r, c in sol) + ")",
+        ", ".join(f"({r},{c})" for r, c in sol),
+        "{" + ", ".join(f"({r}, {c})" for r, c in sol + sol) + "}",
+        "\n".join(f"({r}, {c})" for r, c in reversed(sol)),
+    ]
+    for t in forms:
+        v = TASK.verify(inst, t)
+        assert v.correct, (t, v.reason)
+    assert TASK.verify_response(inst, "\\boxed{" + forms[0] + "}")[1].correct
+
+
+def test_rule_violations(instances):
+    inst = instances[4][0]
+    n = inst.state["n"]
+    sol = sorted(inst._witness)
+    r, c = sol[0]
+    v = TASK.verify(inst, text(sol[1:]))
+    assert not v.correct and "unshaded twice" in v.reason and 0 < v.score < 1
+    nb = next((a, b) for a, b in ((r, c + 1), (r + 1, c), (r, c - 1), (r - 1, c)) if 0 <= a < n and 0 <= b < n)
+    v = TASK.verify(inst, text(sol + [nb]))
+    assert not v.correct and "adjacent" in v.reason
+    v = TASK.verify(inst, text(sol + [(n, 0)]))
+    assert not v.correct and v.score == 0 and "outside" in v.reason
+    v = TASK.verify(inst, "{(0.5, 1)}")
+    assert not v.correct and "integer" in v.reason
+    for empty in ("{}", "set()", "[]"):
+        v = TASK.verify(inst, empty)
+        assert not v.correct and "twice" in v.reason
+    # disconnected: shade the cells around a corner
+    grid = [[1, 2, 3, 4], [2, 3, 4, 1], [3, 4, 1, 2], [4, 1, 2, 3]]
+    v = TASK.verify(make(grid), "{(0, 1), (1, 0)}")
+    assert not v.correct and "not connected" in v.reason
+    v = TASK.verify(make([[1, 1], [1, 1]]), "{(0, 0), (0, 1), (1, 0), (1, 1)}")
+    assert not v.correct
+
+
+def test_alternative_solutions_accepted():
+    grid = [[1, 2, 3, 4], [2, 3, 4, 1], [3, 4, 1, 2], [4, 1, 2, 3]]  # nothing repeats: many valid shadings
+    inst = make(grid)
+    assert TASK.count(inst) == 2
+    for ans in ("{}", "{(0, 0)}", "{(0, 0), (2, 2)}", "{(1, 1), (3, 3)}"):
+        assert TASK.verify(inst, ans).correct, ans
+
+
+def test_mutators(instances):
+    for level in range(1, 6):
+        for inst in instances[level][:4]:
+            answer = TASK.expert_answer(inst)
+            muts = mutators.mutations(TASK, inst, answer)
+            assert len(set(muts)) >= 5
+            for m in muts:
+                v = TASK.verify(inst, m)
+                assert not v.correct and v.reason
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_arbitrary_text_never_raises(t):
+    v = TASK.verify(TASK.instance(1, 0), t)
+    assert isinstance(v.correct, bool) and 0 <= v.score <= 1
+
+
+def test_garbage_rejected():
+    inst = TASK.instance(5, 0)
+    for t in ("", "x" * 100_000, "{" * 10_000 + "}" * 10_000, "(١, ٢)", "(０, １)", "(1, 2)" * 20_000,
+              bytes(np.random.default_rng(3).integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1")):
+        t0 = time.perf_counter()
+        v = TASK.verify(inst, t)
+        assert not v.correct and v.reason and time.perf_counter() - t0 < 0.05
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# importer
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
+def test_import_fixtures(level):
+    records = json.loads((FIXTURES / f"d{level}" / "hitori" / "annotations.json").read_text())
+    for rec in records:
+        inst = TASK.from_record(rec)
+        assert inst.task == "Hitori" and inst.level == level and inst.state["n"] == level + 3
+        assert [list(r) for r in inst.state["grid"]] == rec["initial_state"]
+        assert inst._witness is not None and TASK.verify(inst, rec["answer"]).correct
+        assert TASK.verify(inst, TASK.expert_answer(inst)).correct
+
+
+def test_import_published_row_and_bad_records():
+    rec = json.loads((FIXTURES / "d2" / "hitori" / "annotations.json").read_text())[0]
+    row = {"id": 1, "category": "hitori", "question": rec["question"], "question_text": rec["question_language"],
+           "answer": rec["answer"], "difficulty": 2, "initial_state": json.dumps(rec["initial_state"])}
+    inst = TASK.from_record(row)
+    assert inst.fingerprint == TASK.from_record(rec).fingerprint and inst._witness is not None
+    assert TASK.from_record({"initial_state": str(rec["initial_state"])}).level == 2
+    init = rec["initial_state"]
+    for bad in ({}, {"initial_state": [1, 2]}, {"initial_state": init[:-1]},
+                {"initial_state": [[9] * 5] * 5}, {"initial_state": [[1, 1], [1, 1]]},
+                {"initial_state": init, "category": "kakuro"}):
+        with pytest.raises(RecordError):
+            TASK.from_record(bad)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# step mode
+
+
+def test_step_mode(instances):
+    inst = instances[5][3]
+    n = inst.state["n"]
+    assert TASK.action_shape(inst) == (n, n, 3) == TASK.level_action_shape(5) and TASK.step_limit(inst) == 4 * n * n
+    play = TASK.play_init(inst)
+    mask = TASK.play_mask(inst, play)
+    assert mask.shape == (n, n, 3) and mask.all()
+    res = TASK.play_apply(inst, play, (0, 0, 2))
+    assert res.legal and res.state[0][0] == 2 and play[0][0] == 0
+    assert TASK.play_apply(inst, play, (0, 0, 0)).legal
+    assert not TASK.play_apply(inst, play, (n, 0, 1)).legal
+    marked = res.state
+    actions = TASK.expert_actions(inst)
+    assert len(actions) == len(inst._witness) and all(a[2] == 1 for a in actions)
+    for a in actions:
+        assert not TASK.play_solved(inst, marked)
+        marked = TASK.play_apply(inst, marked, a).state
+    assert TASK.play_solved(inst, marked)  # rings are notes only
+    assert TASK.render(inst, marked).size == (512, 512)
+    for modality in ("image", "text"):
+        t = TASK.play_prompt(inst, marked, modality)
+        assert set(t) <= CHARSET and "value 1 shades the cell" in t
+
+
+def test_step_env_reward():
+    from mmhelix_env.envs.step_env import StepEnv
+
+    env = StepEnv(TASK, 3, modality="text")
+    _, info = env.reset(seed=2)
+    assert info["action_mask"].shape == (6, 6, 3)
+    actions = TASK.expert_actions(env.instance)
+    for k, a in enumerate(actions):
+        _, reward, term, _, info = env.step(np.array(a))
+        assert not info["illegal"] and reward == (1.0 if k == len(actions) - 1 else 0.0)
+    assert term and info["solved"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# presentation
+
+
+def test_render_and_prompts(instances):
+    inst = instances[5][0]
+    img = TASK.render(inst)
+    assert img.size == (512, 512)
+    arr = np.asarray(img)
+    assert (arr.reshape(-1, 3).max(axis=1) < 60).mean() < 0.1
+    solved = np.asarray(TASK.render(inst, TASK.solution_codes(inst)))
+    assert (solved.reshape(-1, 3).max(axis=1) < 60).mean() > 0.15
+    board = TASK.board(inst)
+    assert board.coords == 0 and not board.fills
+    image_prompt, text_prompt = TASK.prompt(inst, "image"), TASK.prompt(inst, "text")
+    for p in (image_prompt, text_prompt):
+        assert set(p) <= CHARSET and mod.FORMAT_SENTENCE in p and mod.EXAMPLE in p
+        assert text(inst._witness) not in p and "8x8" in p and "0-based" in p
+    assert "image" in image_prompt
+    assert "image" not in text_prompt.lower()
+    for row in inst.state["grid"]:
+        assert " ".join(map(str, row)) in text_prompt
+
+
+def test_trace_ends_in_verifying_answer(instances):
+    for lv in range(1, 6):
+        for inst in instances[lv][:6]:
+            trace = TASK.trace(inst)
+            assert trace.splitlines()[-1] == "Answer: " + TASK.expert_answer(inst)
+            assert set(trace) <= CHARSET and "must be shaded" in trace
+            assert TASK.verify(inst, extract_answer(trace)).correct
+    # a puzzle with several solutions still gets a valid, explained answer
+    amb = make([[1, 1, 2, 2], [2, 2, 1, 1], [1, 2, 2, 1], [2, 1, 1, 2]])
+    if TASK.count(amb, 1):
+        assert TASK.verify(amb, extract_answer(TASK.trace(amb))).correct
