@@ -13,6 +13,7 @@ from .parsing import (
     bounded,
     clean_markup,
     find_ints,
+    numeric,
     parse_coords,
     parse_int,
     parse_int_grid,
@@ -38,7 +39,7 @@ __all__ = [
     "BoundedCache", "CATEGORIES", "FourWayStepMode", "LEVELS", "MODALITIES", "FrozenDict", "GenerationError",
     "Instance", "NodeList",
     "ParseError", "RecordError", "StepResult", "Task", "Verdict", "bounded", "canonical_json",
-    "clean_markup", "derived_rng", "extract_answer", "find_ints", "instance_rng", "level_name",
+    "clean_markup", "derived_rng", "extract_answer", "find_ints", "instance_rng", "numeric", "level_name",
     "level_number", "parse_coords", "parse_int", "parse_int_grid", "parse_moves", "parse_node_list",
     "parse_number", "record_answer_text", "record_field", "record_level", "strip_think", "unescape",
 ]

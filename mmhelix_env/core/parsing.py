@@ -33,6 +33,19 @@ _MARKUP = re.compile(r"\*\*|__|`+|\$+|\\[()\[\]]|\\[,;!: ]|\\quad|\\qquad")
 _LATEX_WRAP = re.compile(r"\\(?:text|textbf|mathrm|mathbf|boxed)\s*\{([^{}]*)\}")
 
 
+_NON_ASCII_DIGIT = re.compile(r"(?![0-9])[\d\u00b2\u00b3\u00b9\u2070-\u2079\u2080-\u2089]")
+
+
+def numeric(text: str) -> str:
+    """``text`` unchanged if every digit in it is an ASCII digit; otherwise ParseError naming the first
+    other digit (e.g. '٣', '２', '⁴'): such a character would otherwise silently vanish from a number."""
+    m = _NON_ASCII_DIGIT.search(text)
+    if m:
+        ch = m.group()
+        raise ParseError(f"only ASCII digits 0-9 count as digits; found {ch!r} (U+{ord(ch):04X})")
+    return text
+
+
 def clean_markup(text: str) -> str:
     """Strip markdown emphasis, math delimiters and simple LaTeX text wrappers."""
     for _ in range(3):
@@ -48,7 +61,7 @@ _NUMBER = re.compile(r"(?<![\w.])([-+]?)(\d+(?:\.\d+)?|\.\d+)(?:\s*/\s*(\d+))?(?
 
 def parse_number(text: str, *, max_chars: int = 2_000) -> Fraction:
     """Exactly one number (integer, decimal or ``a/b``) with markup, units or a trailing period around it."""
-    text = clean_markup(bounded(text, max_chars))
+    text = clean_markup(numeric(bounded(text, max_chars)))
     text = text.rstrip(" .。")
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text, flags=re.ASCII)  # thousands separators
     found = _NUMBER.findall(text)
@@ -77,7 +90,7 @@ _INT = re.compile(r"(?<![\w.])-?\d+(?![\w.]*\d)", re.ASCII)
 
 def find_ints(text: str, *, max_chars: int = DEFAULT_MAX_CHARS) -> list[int]:
     """Every integer in order (no decimals)."""
-    return [int(tok) for tok in _INT.findall(bounded(text, max_chars))]
+    return [int(tok) for tok in _INT.findall(numeric(bounded(text, max_chars)))]
 
 
 @dataclass(frozen=True)
@@ -91,7 +104,7 @@ _NO = re.compile(r"^\W*(no|none|impossible|does not exist|doesn't exist|no solut
 
 def parse_node_list(text: str, *, max_chars: int = DEFAULT_MAX_CHARS) -> NodeList:
     """A list of node ids like ``[0, 1, 2]`` / ``0 -> 1 -> 2``, or a ``No`` answer."""
-    text = clean_markup(bounded(text, max_chars))
+    text = clean_markup(numeric(bounded(text, max_chars)))
     if _NO.match(text):
         return NodeList((), True)
     nodes = find_ints(text, max_chars=max_chars)
@@ -105,7 +118,7 @@ _COORD = re.compile(r"[(\[]\s*(-?\d+)\s*[,;\s]\s*(-?\d+)\s*[)\]]", re.ASCII)
 
 def parse_coords(text: str, *, max_chars: int = DEFAULT_MAX_CHARS, max_items: int = 10_000) -> list[tuple[int, int]]:
     """Pairs written ``(a, b)`` or ``[a, b]`` in order; anything between them is ignored."""
-    pairs = [(int(a), int(b)) for a, b in _COORD.findall(bounded(text, max_chars))]
+    pairs = [(int(a), int(b)) for a, b in _COORD.findall(numeric(bounded(text, max_chars)))]
     if not pairs:
         raise ParseError("no coordinates like (row, col) found")
     if len(pairs) > max_items:
@@ -128,7 +141,7 @@ def parse_int_grid(
     """A rows×cols grid of non-negative integers in any layout: nested lists, lines, commas, ``|``
     separators, or a run of digits without separators (``single_digit`` grids only). Blank tokens
     parse as ``None`` so the verifier can say which cell is empty."""
-    text = bounded(text, max_chars)
+    text = numeric(bounded(text, max_chars))
     tokens = _CELL_TOKEN.findall(text)
     need = rows * cols
     if len(tokens) != need and single_digit:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from ...core import ParseError, RecordError, Verdict, bounded, clean_markup, parse_number, record_field
+from ...core import ParseError, RecordError, Verdict, bounded, clean_markup, numeric, parse_number, record_field
 
 INT_MAX_CHARS = 2_000
 # level -> (array length range, max value) shared by the three array tasks (values start at 0 or 1 per task)
@@ -35,24 +35,13 @@ _LIST_IN_TEXT = re.compile(r"\[\s*(-?\d+(?:\s*,\s*-?\d+)*)\s*,?\s*\]", re.ASCII)
 _LEVEL_IN_INDEX = re.compile(r"difficulty_?(\d)", re.ASCII | re.I)
 
 
-def non_ascii_digit(text: str) -> str | None:
-    """The first character that is a digit but not an ASCII digit (e.g. '٣', '２', '⁴'), or None."""
-    for ch in text:
-        if ch > "\x7f" and ch.isdigit():
-            return ch
-    return None
-
-
 def parse_single_int(text: str, *, prefix: re.Pattern | None = None, what: str = "the answer",
                      list_reason: str | None = None, max_chars: int = INT_MAX_CHARS) -> int:
     """Exactly one integer in ``text`` (see the module doc); raises ParseError with the reason.
 
     ``prefix`` is a compiled pattern matched (case-insensitively, at the start of the cleaned text) and removed,
     e.g. ``h = `` or ``length:``. ``list_reason`` is the reason used when several numbers look like a list."""
-    text = bounded(text, max_chars)
-    bad = non_ascii_digit(text)
-    if bad is not None:
-        raise ParseError(f"only ASCII digits 0-9 count as digits; found {bad!r} (U+{ord(bad):04X})")
+    text = numeric(bounded(text, max_chars))
     body = clean_markup(text)
     if prefix is not None:
         m = prefix.match(body)
@@ -151,4 +140,4 @@ def format_list(values: Sequence[int]) -> str:
 
 
 __all__ = ["ARRAY_LEVELS", "INT_MAX_CHARS", "array_from_record", "format_list", "int_verdict", "level_from_index",
-           "level_from_length", "non_ascii_digit", "parse_single_int"]
+           "level_from_length", "parse_single_int"]

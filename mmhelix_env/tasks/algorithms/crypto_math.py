@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, bounded, record_field
+from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, bounded, numeric, record_field
 from ...render import INK, fit_font, font, new_canvas
-from ._int_answer import level_from_index, non_ascii_digit
+from ._int_answer import level_from_index
 
 # level -> (addends, digits per addend, minimum distinct letters, cap on the number of valid maps)
 LEVELS: dict[int, tuple[int, int, int, int]] = {
@@ -386,10 +386,7 @@ _PAIR = re.compile(r"(?<![A-Za-z0-9_])[\"']?([A-Za-z])[\"']?\s*(?:=>|->|→|=|:)
 
 def parse_map(text: str) -> dict[str, int]:
     """Letter → digit pairs in any of the accepted syntaxes (spec "Answer format and parsing")."""
-    text = bounded(text, MAX_CHARS)
-    bad = non_ascii_digit(text)
-    if bad is not None:
-        raise ParseError(f"only ASCII digits 0-9 count as digits; found {bad!r} (U+{ord(bad):04X})")
+    text = numeric(bounded(text, MAX_CHARS))
     pairs = _PAIR.findall(text)
     if not pairs:
         raise ParseError('no letter=digit pairs found; write them like ["A"=5,"B"=3]')
