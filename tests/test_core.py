@@ -202,3 +202,13 @@ def test_random_bytes_never_crash_parsers():
     rng = np.random.default_rng(0)
     text = bytes(rng.integers(0, 256, 10_000, dtype=np.uint8)).decode("latin-1")
     assert isinstance(extract_answer(text), str)
+
+
+@pytest.mark.parametrize("text", ["5٣", "２４", "2⁴", "x₂ = 3", "[1, 2, ٣]"])
+def test_non_ascii_digits_are_rejected_not_dropped(text):
+    from mmhelix_env.core import ParseError, find_ints, numeric, parse_number
+
+    for parse in (numeric, parse_number, find_ints):
+        with pytest.raises(ParseError, match="ASCII digits"):
+            parse(text)
+    assert numeric("café 5") == "café 5"
