@@ -1,0 +1,396 @@
+"""Skyscrapers: generator levels and uniqueness, rule verifier, importer, step mode, rendering, prompts, trace."""
+
+from __future__ import annotations
+
+import json
+import time
+from itertools import permutations
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mmhelix_env.core import Instance, RecordError, extract_answer
+from mmhelix_env.core.grid_puzzle import matrix_text
+from mmhelix_env.envs.spaces import CHARSET
+from mmhelix_env.tasks.puzzles import skyscrapers as mod
+from mmhelix_env.tasks.puzzles.skyscrapers import TASK
+from tests.mutators import skyscrapers as mutators
+
+FIXTURES = Path("/work/shared/fixtures/reference_sample")
+SEEDS = range(30)
+SIDES = ("top", "bottom", "left", "right")
+
+
+def is_solution(state, grid) -> bool:
+    n = state["n"]
+    full = set(range(1, n + 1))
+    if any(set(row) != full for row in grid) or any({grid[r][c] for r in range(n)} != full for c in range(n)):
+        return False
+    if any(g and g != grid[r][c] for r, row in enumerate(state["grid"]) for c, g in enumerate(row)):
+        return False
+    clues = mod.clues_of(grid)
+    return all(not a or a == b for side in SIDES for a, b in zip(state[side], clues[side]))
+
+
+def make(grid_solution, givens=None, level=2, **override) -> Instance:
+    n = len(grid_solution)
+    state = {"n": n, **mod.clues_of(grid_solution), "grid": givens or [[0] * n for _ in range(n)]}
+    state.update(override)
+    return Instance("Skyscrapers", level, None, "1", state)
+
+
+@pytest.fixture(scope="module")
+def instances():
+    return {lv: [TASK.instance(lv, s) for s in SEEDS] for lv in range(1, 6)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# generator
+
+
+def test_visible():
+    assert mod.visible([1, 2, 3, 4]) == 4 and mod.visible([4, 3, 2, 1]) == 1 and mod.visible([2, 1, 4, 3]) == 2
+    assert mod.visible([3, 3, 4]) == 2
+    for n in (3, 4, 5):
+        total = sum(len(mod.line_options(n, a, b)) for a in range(1, n + 1) for b in range(1, n + 1))
+        assert total == len(list(permutations(range(n))))
+        assert len(mod.line_options(n, 0, 0)) == total
+        assert mod.line_options(n, 1, 1) == () and len(mod.line_options(n, n, 1)) == 1
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
+def test_level_parameters_and_uniqueness(instances, level):
+    n, extra = mod.LEVEL_PARAMS[level]
+    counts = []
+    for inst in instances[level]:
+        st_ = inst.state
+        assert set(st_) == {"n", "grid", *SIDES} and st_["n"] == n == level + (3 if level == 1 else 2)
+        assert len(st_["grid"]) == n and all(len(row) == n for row in st_["grid"])
+        for side in SIDES:  # all 4n clues given
+            assert len(st_[side]) == n and all(1 <= x <= n for x in st_[side])
+        assert is_solution(st_, inst._witness)
+        assert TASK.count(inst) == 1
+        givens = [(r, c) for r in range(n) for c in range(n) if st_["grid"][r][c]]
+        counts.append(len(givens))
+        assert len(givens) >= extra
+        if not extra:  # givens only where needed: dropping any one makes the puzzle ambiguous
+            for r, c in givens:
+                grid = [list(row) for row in st_["grid"]]
+                grid[r][c] = 0
+                assert TASK.count(Instance("Skyscrapers", level, None, "1", dict(st_, grid=grid))) == 2
+    if level == 1:
+        assert min(counts) >= 3
+    if level == 2:
+        assert 0.4 < counts.count(0) / len(counts) < 0.9   # ~65 % of order-4 squares need no given
+    if level == 5:
+        assert np.median(counts) >= 2
+
+
+def test_latin_squares_are_not_only_cyclic(instances):
+    def cyclic(g):
+        n = len(g)
+        return all(tuple(g[r][(c + 1) % n] for c in range(n)) in set(map(tuple, g)) for r in range(n))
+
+    assert not all(cyclic(inst._witness) for inst in instances[4])
+
+
+def test_levels_get_harder(instances):
+    for key in ("propagations", "line_options"):
+        med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv][:15]]) for lv in range(1, 6)}
+        assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
+
+
+def test_determinism():
+    for level in (1, 5):
+        a, b = TASK.instance(level, 77), TASK.instance(level, 77)
+        assert a.state == b.state and a.fingerprint == b.fingerprint
+        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
+        assert TASK.prompt(a, "text") == TASK.prompt(b, "text") and TASK.prompt(a) == TASK.prompt(b)
+        assert TASK.instance(level, 78).fingerprint != a.fingerprint
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# verifier
+
+
+def test_round_trip_without_witness(instances):
+    for level in range(1, 6):
+        for inst in instances[level][:5]:
+            fresh = Instance.from_dict(inst.to_dict())
+            assert fresh._witness is None
+            answer = TASK.expert_answer(fresh)
+            assert answer == matrix_text(inst._witness)
+            v = TASK.verify(fresh, answer)
+            assert v.correct and v.score == 1.0, v.reason
+
+
+def test_lenient_formats(instances):
+    inst = instances[3][0]
+    sol = [list(r) for r in inst._witness]
+    forms = [
+        matrix_text(sol),
+        json.dumps(sol, indent=2),
+        "\n".join(" ".join(map(str, r)) for r in sol),
+        "\n".join(", ".join(map(str, r)) for r in sol),
+        "\n".join("[" + ", ".join(map(str, r)) + "]" for r in sol),
+        " ".join(str(v) for r in sol for v in r),
+        "Example: [[1, 2, 3, 4], [4, 3, 2, 1], [2, 1, 4, 3], [3, 4, 1, 2]]\nFinal: " + matrix_text(sol),
+        str([tuple(r) for r in sol]),
+        str(sol).replace(",", " ,\n "),
+        repr([[str(v) for v in r] for r in sol]),
+    ]
+    for text in forms:
+        v = TASK.verify(inst, text)
+        assert v.correct, (text, v.reason)
+    assert TASK.verify_response(inst, "so\n\\boxed{" + forms[0] + "}")[1].correct
+    wrong = [row[:] for row in sol]
+    wrong[0][0], wrong[0][1] = wrong[0][1], wrong[0][0]
+    assert not TASK.verify(inst, matrix_text(sol) + " then " + matrix_text(wrong)).correct
+    assert not TASK.verify(inst, str([[*r[:-1], "x"] for r in sol]).replace("'", "")).correct
+
+
+def test_rule_violations():
+    sol = [[2, 1, 4, 3], [3, 4, 1, 2], [4, 3, 2, 1], [1, 2, 3, 4]]
+    inst = make(sol, givens=[[2, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
+    assert TASK.verify(inst, matrix_text(sol)).correct
+    # a given changed (grid still a Latin square with rows swapped -> clues break too)
+    bad = [sol[3], sol[1], sol[2], sol[0]]
+    v = TASK.verify(inst, matrix_text(bad))
+    assert not v.correct and "the given 2 at (0,0) was changed to 1" in v.reason and 0 < v.score < 1
+    # a repeated height
+    bad = [row[:] for row in sol]
+    bad[1][1] = 1
+    v = TASK.verify(inst, matrix_text(bad))
+    assert not v.correct and "row 1 has 1 twice" in v.reason
+    # a Latin square with a wrong clue: transposed square breaks clues, not the Latin rule
+    tr = [list(r) for r in zip(*sol)]
+    tr_inst = make(sol)
+    v = TASK.verify(tr_inst, matrix_text(tr))
+    assert not v.correct and "from the" in v.reason and "but the clue is" in v.reason
+    expect_checks = 8 + 16
+    broken = sum(1 for s in SIDES for a, b in zip(tr_inst.state[s], mod.clues_of(tr)[s]) if a != b)
+    assert v.score == pytest.approx((expect_checks - broken) / expect_checks)
+    v = TASK.verify(inst, matrix_text([[5, 1, 4, 3]] + sol[1:]))
+    assert not v.correct and v.score == 0 and "cell (0,0) holds 5" in v.reason
+    v = TASK.verify(inst, matrix_text(sol[:-1]))
+    assert not v.correct and "4x4" in v.reason
+    v = TASK.verify(inst, "[[1, 2], [2, 1]]")
+    assert not v.correct and "2 rows" in v.reason
+
+
+def test_zero_clue_means_no_constraint():
+    sol = [[2, 1, 4, 3], [3, 4, 1, 2], [4, 3, 2, 1], [1, 2, 3, 4]]
+    inst = make(sol, top=[0, 0, 0, 0], bottom=[0, 0, 0, 0])
+    csp, dom = TASK.csp(inst)
+    sols = csp.search(limit=50, domains=dom).solutions
+    assert len(sols) > 1
+    for flat in sols:
+        assert TASK.verify(inst, " ".join(map(str, flat))).correct
+    assert "0 means no constraint" in TASK.prompt(inst, "text")
+
+
+def test_alternative_solutions_accepted(instances):
+    # a generated level-2 square that needs a given: without it both clue-consistent grids pass
+    inst = next(i for i in instances[2] if any(v for row in i.state["grid"] for v in row))
+    n = inst.state["n"]
+    bare = Instance("Skyscrapers", 2, None, "1", dict(inst.state, grid=[[0] * n for _ in range(n)]))
+    csp, dom = TASK.csp(bare)
+    two = csp.search(limit=5, domains=dom).solutions
+    assert len(two) >= 2
+    for flat in two:
+        assert TASK.verify(bare, " ".join(map(str, flat))).correct
+    # reference records at levels 3-5 are ambiguous: every solution is accepted
+    rec = json.loads((FIXTURES / "d4" / "skyscrapers" / "annotations.json").read_text())[0]
+    ref = TASK.from_record(rec)
+    csp, dom = TASK.csp(ref)
+    sols = csp.search(limit=5, domains=dom).solutions
+    assert len(sols) >= 2
+    for flat in sols:
+        assert TASK.verify(ref, " ".join(map(str, flat))).correct
+
+
+def test_mutators(instances):
+    for level in range(1, 6):
+        for inst in instances[level][:6]:
+            answer = TASK.expert_answer(inst)
+            muts = mutators.mutations(TASK, inst, answer)
+            assert len(set(muts)) >= 5
+            for m in muts:
+                v = TASK.verify(inst, m)
+                assert not v.correct and v.reason
+
+
+GARBAGE = ["", " ", "x" * 200_000, "[" * 10_000 + "]" * 10_000, "١ ٢ ٣ ٢ ٣ ١ ٣ ١ ٢", "２ ４", "\x00\x01",
+           bytes(np.random.default_rng(2).integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1"),
+           "[[" + "1, " * 6000 + "]]", "\\boxed{" + "{" * 5000 + "}" * 5000 + "}", "1 " * 49_000]
+
+
+def test_garbage_rejected(instances):
+    inst = instances[5][0]
+    for text in GARBAGE:
+        t0 = time.perf_counter()
+        v = TASK.verify(inst, text)
+        assert not v.correct and v.reason and time.perf_counter() - t0 < 0.05
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_arbitrary_text_never_raises(text):
+    v = TASK.verify(TASK.instance(1, 0), text)
+    assert isinstance(v.correct, bool) and 0 <= v.score <= 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.integers(-2, 9), min_size=3, max_size=5), min_size=3, max_size=5))
+def test_arbitrary_matrices(rows):
+    v = TASK.verify(TASK.instance(2, 1), json.dumps(rows))
+    assert isinstance(v.correct, bool) and v.reason
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# importer
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
+def test_import_fixtures(level):
+    records = json.loads((FIXTURES / f"d{level}" / "skyscrapers" / "annotations.json").read_text())
+    assert records
+    for rec in records:
+        inst = TASK.from_record(rec)
+        assert inst.task == "Skyscrapers" and inst.level == level and inst.source == "reference"
+        init = rec["initial_state"]
+        assert inst.state["n"] == init["n"] == level + 2
+        assert all(list(inst.state[s]) == init[s] for s in SIDES)
+        assert not any(v for row in inst.state["grid"] for v in row)
+        v = TASK.verify(inst, json.dumps(rec["answer"]))
+        assert v.correct, v.reason
+        assert inst._witness is not None and TASK.expert_answer(inst) == matrix_text(rec["answer"])
+        assert TASK.count(inst) >= 1
+
+
+def test_import_published_row_and_bad_records():
+    rec = json.loads((FIXTURES / "d3" / "skyscrapers" / "annotations.json").read_text())[0]
+    row = {"id": 5, "category": "skyscrapers", "question": rec["question"], "question_text": rec["question_language"],
+           "answer": str(rec["answer"]), "difficulty": 3, "initial_state": str(rec["initial_state"]),
+           "metric_info": "{'score_function': 'skyscrapers_evaluator'}"}
+    inst = TASK.from_record(row)
+    assert inst.fingerprint == TASK.from_record(rec).fingerprint and inst._witness is not None
+    no_level = {"initial_state": json.dumps(rec["initial_state"]), "answer": "[[1]]"}
+    inst2 = TASK.from_record(no_level)
+    assert inst2.level == 3 and inst2._witness is None
+    # givens kept under the extra key round-trip through the importer
+    init = dict(rec["initial_state"], grid=[[rec["answer"][0][0], 0, 0, 0, 0]] + [[0] * 5] * 4)
+    assert TASK.from_record({"initial_state": init, "difficulty": 3}).state["grid"][0][0] == rec["answer"][0][0]
+    impossible = dict(rec["initial_state"], left=[1, 1, 1, 1, 1])
+    for bad in ({}, {"initial_state": "nope"}, {"initial_state": json.dumps(impossible), "difficulty": 3},
+                {"initial_state": json.dumps(dict(rec["initial_state"], top=[9] * 5)), "difficulty": 3},
+                {"initial_state": json.dumps(dict(rec["initial_state"], top=[1, 2])), "difficulty": 3},
+                {"initial_state": json.dumps(dict(rec["initial_state"], grid=[[9] * 5] * 5)), "difficulty": 3},
+                {"initial_state": json.dumps(rec["initial_state"]), "difficulty": 3, "category": "sudoku"}):
+        with pytest.raises(RecordError):
+            TASK.from_record(bad)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# step mode
+
+
+def test_step_mode(instances):
+    inst = instances[1][2]
+    n = inst.state["n"]
+    assert TASK.action_shape(inst) == (n, n, n + 1) == TASK.level_action_shape(1)
+    assert [TASK.step_limit(TASK.instance(lv, 0)) for lv in range(1, 6)] == [64, 64, 100, 144, 196]
+    play = TASK.play_init(inst)
+    mask = TASK.play_mask(inst, play)
+    assert mask.shape == (n, n, n + 1)
+    for r in range(n):
+        for c in range(n):
+            assert mask[r, c].any() != bool(inst.state["grid"][r][c])
+    r, c = next((r, c) for r in range(n) for c in range(n) if inst.state["grid"][r][c])
+    res = TASK.play_apply(inst, play, (r, c, 1))
+    assert not res.legal and res.state == play
+    r, c = next((r, c) for r in range(n) for c in range(n) if not inst.state["grid"][r][c])
+    res = TASK.play_apply(inst, play, (r, c, 1))
+    assert res.legal and res.state[r][c] == 1 and play[r][c] == 0
+    res2 = TASK.play_apply(inst, res.state, (r, c, 0))
+    assert res2.legal and res2.state == play
+    actions = TASK.expert_actions(inst)
+    assert len(actions) == n * n - sum(1 for row in inst.state["grid"] for v in row if v)
+    for a in actions:
+        assert not TASK.play_solved(inst, play)
+        res = TASK.play_apply(inst, play, a)
+        assert res.legal
+        play = res.state
+    assert TASK.play_solved(inst, play)
+    img = TASK.render(inst, play)
+    assert img.size == (512, 512)
+    for modality in ("image", "text"):
+        text = TASK.play_prompt(inst, play, modality)
+        assert set(text) <= CHARSET and "(row, column, value)" in text
+
+
+def test_step_env_reward():
+    from mmhelix_env.envs.step_env import StepEnv
+
+    env = StepEnv(TASK, 1, modality="text")
+    _, info = env.reset(seed=4)
+    inst = env.instance
+    assert info["action_mask"].shape == (4, 4, 5)
+    r, c = next((r, c) for r in range(4) for c in range(4) if inst.state["grid"][r][c])
+    _, reward, term, _, info = env.step(np.array([r, c, 2]))
+    assert info["illegal"] and reward == 0 and not term
+    actions = TASK.expert_actions(inst)
+    for k, a in enumerate(actions):
+        _, reward, term, _, info = env.step(np.array(a))
+        assert not info["illegal"] and reward == (1.0 if k == len(actions) - 1 else 0.0)
+    assert term and info["solved"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# presentation
+
+
+def test_render_and_prompts(instances):
+    inst = instances[5][0]
+    for size in (512, 320):
+        img = TASK.render(inst, size=size)
+        assert img.size == (size, size) and img.mode == "RGB"
+    image_prompt, text_prompt = TASK.prompt(inst, "image"), TASK.prompt(inst, "text")
+    for p in (image_prompt, text_prompt):
+        assert set(p) <= CHARSET and "boxed" not in p and "7x7" in p
+        assert "Please provide your answer as a two-dimensional list." in p
+    assert "image" in image_prompt and "image" not in text_prompt.lower()
+    assert matrix_text(inst._witness) not in image_prompt + text_prompt
+    assert "\n".join(TASK.layout_lines(inst)) in text_prompt
+    for side in SIDES:
+        assert f"{side} clues" in text_prompt and ", ".join(map(str, inst.state[side])) in text_prompt
+    plain = instances[2][0]
+    has_givens = any(v for row in plain.state["grid"] for v in row)
+    assert ("bold numbers" in TASK.prompt(plain, "image")) == has_givens
+    assert "bold numbers" in TASK.prompt(instances[1][0], "image")
+
+
+def test_render_shows_clues_and_givens():
+    sol = [[2, 1, 4, 3], [3, 4, 1, 2], [4, 3, 2, 1], [1, 2, 3, 4]]
+    a = np.asarray(TASK.render(make(sol))).astype(int)
+    b = np.asarray(TASK.render(make(sol, givens=[[2, 0, 0, 0]] + [[0] * 4] * 3))).astype(int)
+    c = np.asarray(TASK.render(make(sol, top=[0, 0, 0, 0]))).astype(int)
+    assert (a != b).any() and (a != c).any()
+
+
+def test_trace_ends_in_verifying_answer(instances):
+    picked = [instances[lv][0] for lv in range(1, 6)]
+    for inst in picked:
+        trace = TASK.trace(inst)
+        assert trace.splitlines()[-1].startswith("Answer: ")
+        assert set(trace) <= CHARSET
+        assert TASK.verify(inst, extract_answer(trace)).correct
+        assert "arrangement" in trace
+    # an ambiguous reference record needs a guess
+    rec = json.loads((FIXTURES / "d5" / "skyscrapers" / "annotations.json").read_text())[0]
+    ref = TASK.from_record(rec)
+    trace = TASK.trace(ref)
+    assert "Guess" in trace and TASK.verify(ref, extract_answer(trace)).correct
