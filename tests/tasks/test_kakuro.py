@@ -1,0 +1,350 @@
+"""Kakuro: generator levels and uniqueness, rule verifier (any valid filling, lenient formats), importer of
+reference records (unclued edge segments unconstrained), step mode, rendering, prompts, trace."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mmhelix_env.core import Instance, RecordError, extract_answer
+from mmhelix_env.envs.spaces import CHARSET
+from mmhelix_env.tasks.puzzles import kakuro as mod
+from mmhelix_env.tasks.puzzles.kakuro import TASK
+from tests.mutators import kakuro as mutators
+
+FIXTURES = Path("/work/shared/fixtures/reference_sample")
+SEEDS = {1: range(40), 2: range(30), 3: range(20), 4: range(15), 5: range(12)}
+
+W = {"type": "white"}
+
+
+def B(right=None, down=None) -> dict:
+    cell: dict = {"type": "black"}
+    if right is not None:
+        cell["right"] = right
+    if down is not None:
+        cell["down"] = down
+    return cell
+
+
+def make(cells, level=1) -> Instance:
+    return Instance("Kakuro", level, None, "1", {"n": len(cells), "cells": cells})
+
+
+@pytest.fixture(scope="module")
+def instances():
+    return {lv: [TASK.instance(lv, s) for s in SEEDS[lv]] for lv in range(1, 6)}
+
+
+def answer_of(grid, cells) -> str:
+    return " ".join(f"({r},{c}):{grid[r][c]}" for r, c in mod.white_cells(cells))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# generator
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
+def test_level_parameters_and_uniqueness(instances, level):
+    n = mod.LEVEL_SIZE[level]
+    whites = []
+    for inst in instances[level]:
+        cells = inst.state["cells"]
+        assert set(inst.state) == {"n", "cells"} and inst.state["n"] == n and len(cells) == n
+        assert all(not mod.is_white(cells[0][c]) and not mod.is_white(cells[c][0]) for c in range(n))
+        ws = mod.white_cells(cells)
+        whites.append(len(ws))
+        assert 2 * len(ws) >= (n - 1) ** 2
+        runs = mod.find_runs(cells)
+        assert all(2 <= len(run.cells) <= 9 for run in runs)
+        # every white cell in exactly one across and one down clued run; every segment clued
+        across = {rc for run in runs if run.direction == "right" for rc in run.cells}
+        down = {rc for run in runs if run.direction == "down" for rc in run.cells}
+        assert across == down == set(ws)
+        assert sum(len(run.cells) for run in runs) == 2 * len(ws)
+        assert mod._connected([[mod.is_white(x) for x in row] for row in cells], ws)
+        sol = inst._witness
+        for run in runs:
+            digits = [sol[r][c] for r, c in run.cells]
+            assert sum(digits) == run.target and len(set(digits)) == len(digits)
+        assert TASK.count(inst) == 1
+    if level == 1:
+        assert whites == [4] * len(whites)
+    else:
+        lo, hi = {2: (5, 9), 3: (8, 16), 4: (13, 25), 5: (18, 36)}[level]
+        assert lo <= np.median(whites) <= hi
+
+
+def test_very_easy_has_variety():
+    fps = {TASK.instance(1, s).fingerprint for s in range(200)}
+    assert len(fps) > 80
+
+
+def test_levels_get_harder(instances):
+    for key in ("white_cells", "propagations", "deductions", "run_options"):
+        med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv][:12]]) for lv in range(1, 6)}
+        assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
+
+
+def test_counter_agrees_with_csp(instances):
+    for inst in instances[3][:5]:
+        cells = inst.state["cells"]
+        ws = mod.white_cells(cells)
+        index = {rc: i for i, rc in enumerate(ws)}
+        runs = mod.find_runs(cells)
+        cell_runs = [tuple(k for k, run in enumerate(runs) if rc in run.cells) for rc in ws]
+        run_cells = [[index[rc] for rc in run.cells] for run in runs]
+        assert mod.count_fills(cell_runs, run_cells, [run.target for run in runs], 5)[0] == 1
+        assert mod.build_csp(cells)[0].count_solutions(5) == 1
+
+
+def test_determinism():
+    for level in (1, 4):
+        a, b = TASK.instance(level, 9), TASK.instance(level, 9)
+        assert a.state == b.state
+        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
+        assert TASK.prompt(a, "text") == TASK.prompt(b, "text") and TASK.prompt(a) == TASK.prompt(b)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# verifier
+
+
+def test_round_trip_without_witness(instances):
+    for level in range(1, 6):
+        for inst in instances[level][:4]:
+            fresh = Instance.from_dict(inst.to_dict())
+            answer = TASK.expert_answer(fresh)
+            assert answer == answer_of(inst._witness, inst.state["cells"])
+            assert TASK.verify(fresh, answer).correct
+
+
+def test_lenient_formats(instances):
+    inst = instances[3][1]
+    sol = inst._witness
+    ws = mod.white_cells(inst.state["cells"])
+    forms = [
+        answer_of(sol, inst.state["cells"]),
+        ", ".join(f"( {r} , {c} ) = {sol[r][c]}" for r, c in reversed(ws)),
+        "\n".join(f"[{r},{c}] -> {sol[r][c]}" for r, c in ws),
+        "; ".join(f"R{r}C{c}: {sol[r][c]}" for r, c in ws),
+        " ".join(f"({r},{c})→{sol[r][c]}" for r, c in ws),
+        answer_of(sol, inst.state["cells"]) + f" ({ws[0][0]},{ws[0][1]}):{sol[ws[0][0]][ws[0][1]]}",  # repeat
+    ]
+    for text in forms:
+        v = TASK.verify(inst, text)
+        assert v.correct, (text, v.reason)
+    assert TASK.verify_response(inst, "so \\boxed{" + forms[0] + "}")[1].correct
+
+
+def test_rule_violations(instances):
+    inst = instances[4][0]
+    cells = inst.state["cells"]
+    sol = [list(r) for r in inst._witness]
+    ws = mod.white_cells(cells)
+    r, c = ws[0]
+    runs = mod.find_runs(cells)
+    near = {sol[a][b] for run in runs if (r, c) in run.cells for a, b in run.cells}
+    bad = [row[:] for row in sol]
+    bad[r][c] = min(set(range(1, 10)) - near)
+    v = TASK.verify(inst, answer_of(bad, cells))
+    assert not v.correct and "run" in v.reason and ", not " in v.reason and 0 < v.score < 1
+    assert v.score == pytest.approx((len(ws) + len(runs) - 2) / (len(ws) + len(runs)))
+    # a repeated digit in a run is named
+    run = next(run for run in runs if run.direction == "right")
+    (r1, c1), (r2, c2) = run.cells[:2]
+    bad = [row[:] for row in sol]
+    bad[r1][c1] = bad[r2][c2]
+    v = TASK.verify(inst, answer_of(bad, cells))
+    assert not v.correct and f"repeats {bad[r2][c2]}" in v.reason
+    full = answer_of(sol, cells)
+    v = TASK.verify(inst, full + " (0,0):3")
+    assert not v.correct and v.score == 0 and "black cell" in v.reason
+    v = TASK.verify(inst, full + " (9,9):3")
+    assert not v.correct and "outside" in v.reason
+    v = TASK.verify(inst, full + f" ({r},{c}):{sol[r][c] % 9 + 1}")
+    assert not v.correct and "two values" in v.reason
+    v = TASK.verify(inst, full.replace(f"({r},{c}):{sol[r][c]}", f"({r},{c}):0"))
+    assert not v.correct and "not a digit 1-9" in v.reason
+    v = TASK.verify(inst, full.split(" ", 1)[1])
+    assert not v.correct and f"white cell ({r},{c}) has no value" in v.reason
+    v = TASK.verify(inst, "I cannot solve it")
+    assert not v.correct and v.score == 0 and "no (row,column):value" in v.reason
+
+
+def test_alternative_solutions_accepted():
+    # a 2x2 block with right sums 3, 5 and down sums 3, 5 has exactly two fillings: both accepted
+    cells = [[B(), B(down=3), B(down=5)], [B(right=3), W, W], [B(right=5), W, W]]
+    inst = make(cells)
+    assert TASK.count(inst) == 2
+    assert TASK.verify(inst, "(1,1):1 (1,2):2 (2,1):2 (2,2):3").correct
+    assert TASK.verify(inst, "(1,1):2 (1,2):1 (2,1):1 (2,2):4").correct
+    assert not TASK.verify(inst, "(1,1):1 (1,2):2 (2,1):1 (2,2):4").correct
+    csp = mod.build_csp(cells)[0]
+    for sol in csp.search(5).solutions:
+        text = " ".join(f"({r},{c}):{x}" for (r, c), x in zip(mod.white_cells(cells), sol))
+        assert TASK.verify(inst, text).correct
+    # unclued edge segments (imported layout) carry no constraint
+    edge = make([[W, B(down=5)], [B(right=5), W]])
+    for a in ("(0,0):9 (1,1):5", "(0,0):1 (1,1):5"):
+        assert TASK.verify(edge, a).correct
+    assert not TASK.verify(edge, "(0,0):1 (1,1):4").correct
+
+
+def test_mutators(instances):
+    for level in range(1, 6):
+        for inst in instances[level][:4]:
+            answer = TASK.expert_answer(inst)
+            muts = mutators.mutations(TASK, inst, answer)
+            assert len(set(muts)) >= 5
+            for m in muts:
+                v = TASK.verify(inst, m)
+                assert not v.correct and v.reason
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_arbitrary_text_never_raises(text):
+    v = TASK.verify(TASK.instance(2, 0), text)
+    assert isinstance(v.correct, bool) and 0 <= v.score <= 1
+
+
+def test_garbage_rejected():
+    inst = TASK.instance(3, 0)
+    for text in ("", "x" * 100_000, "[" * 10_000 + "]" * 10_000, "(١,٢):٣", "(１,２):３", "(1,2):" * 5000,
+                 bytes(np.random.default_rng(3).integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1")):
+        t0 = time.perf_counter()
+        v = TASK.verify(inst, text)
+        assert not v.correct and v.reason and time.perf_counter() - t0 < 0.05
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# importer
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
+def test_import_fixtures(level):
+    records = json.loads((FIXTURES / f"d{level}" / "kakuro" / "annotations.json").read_text())
+    for rec in records:
+        inst = TASK.from_record(rec)
+        assert inst.task == "Kakuro" and inst.level == level and inst.state["n"] == level + 2
+        assert TASK.verify(inst, rec["answer"]).correct
+        assert inst._witness is not None
+        assert TASK.verify(inst, TASK.expert_answer(inst)).correct
+        assert TASK.verify(inst, TASK.format_answer(inst, TASK.solve(inst))).correct
+        assert TASK.render(inst).size == (512, 512)
+        trace = TASK.trace(inst)
+        assert TASK.verify(inst, extract_answer(trace)).correct
+
+
+def test_import_published_row_and_bad_records():
+    rec = json.loads((FIXTURES / "d3" / "kakuro" / "annotations.json").read_text())[0]
+    row = {"id": 1, "category": "kakuro", "question": rec["question"], "question_text": rec["question_language"],
+           "answer": rec["answer"], "difficulty": 3, "initial_state": json.dumps(rec["initial_state"])}
+    inst = TASK.from_record(row)
+    assert inst.fingerprint == TASK.from_record(rec).fingerprint and inst._witness is not None
+    assert TASK.from_record({"initial_state": rec["initial_state"]}).level == 3
+    init = rec["initial_state"]
+    bad_clue = json.loads(json.dumps(init))
+    bad_clue[1][3]["right"] = 44
+    for bad in ({}, {"initial_state": [1, 2]}, {"initial_state": init[:-1]}, {"initial_state": "nonsense"},
+                {"initial_state": [[{"type": "grey"}] * 3] * 3}, {"initial_state": bad_clue},
+                {"initial_state": [[B(right=3), B()], [W, W]]},
+                {"initial_state": init, "category": "sudoku"}):
+        with pytest.raises(RecordError):
+            TASK.from_record(bad)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# step mode
+
+
+def test_step_mode(instances):
+    inst = instances[4][2]
+    n = inst.state["n"]
+    assert TASK.action_shape(inst) == (n, n, 10) == TASK.level_action_shape(4) and TASK.step_limit(inst) == 4 * n * n
+    play = TASK.play_init(inst)
+    mask = TASK.play_mask(inst, play)
+    cells = inst.state["cells"]
+    assert mask.shape == (n, n, 10)
+    for r in range(n):
+        for c in range(n):
+            assert mask[r, c].all() == mod.is_white(cells[r][c]) and mask[r, c].any() == mod.is_white(cells[r][c])
+    res = TASK.play_apply(inst, play, (0, 0, 3))
+    assert not res.legal and res.state == play and "black cell" in res.reason
+    r, c = mod.white_cells(cells)[0]
+    res = TASK.play_apply(inst, play, (r, c, 4))
+    assert res.legal and res.state[r][c] == 4 and play[r][c] == 0
+    assert TASK.play_apply(inst, res.state, (r, c, 0)).state[r][c] == 0
+    actions = TASK.expert_actions(inst)
+    assert len(actions) == len(mod.white_cells(cells))
+    cur = play
+    for a in actions:
+        assert not TASK.play_solved(inst, cur)
+        cur = TASK.play_apply(inst, cur, a).state
+    assert TASK.play_solved(inst, cur)
+    assert TASK.render(inst, cur).size == (512, 512)
+    for modality in ("image", "text"):
+        text = TASK.play_prompt(inst, cur, modality)
+        assert set(text) <= CHARSET and "value 1-9 writes" in text
+
+
+def test_step_env_reward():
+    from mmhelix_env.envs.step_env import StepEnv
+
+    env = StepEnv(TASK, 3, modality="text")
+    _, info = env.reset(seed=2)
+    assert info["action_mask"].shape == (5, 5, 10)
+    _, reward, term, _, info = env.step(np.array((0, 0, 1)))
+    assert info["illegal"] and reward == 0.0 and not term
+    actions = TASK.expert_actions(env.instance)
+    for k, a in enumerate(actions):
+        _, reward, term, _, info = env.step(np.array(a))
+        assert not info["illegal"] and reward == (1.0 if k == len(actions) - 1 else 0.0)
+    assert term and info["solved"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# presentation
+
+
+def test_render_and_prompts(instances):
+    inst = instances[5][0]
+    img = TASK.render(inst)
+    assert img.size == (512, 512)
+    arr = np.asarray(img)
+    dark = (np.abs(arr.astype(int) - np.array(mod.DARK)).sum(axis=2) < 10).mean()
+    assert 0.05 < dark < 0.8
+    solved = np.asarray(TASK.render(inst, TASK.solution_codes(inst)))
+    assert (solved != arr).any()
+    image_prompt, text_prompt = TASK.prompt(inst, "image"), TASK.prompt(inst, "text")
+    answer = TASK.expert_answer(inst)
+    for p in (image_prompt, text_prompt):
+        assert set(p) <= CHARSET and mod.FORMAT_SENTENCE in p and mod.LIST_SENTENCE in p
+        assert answer not in p and "7x7" in p
+    assert "diagonal" in image_prompt and "image" in image_prompt
+    assert "image" not in text_prompt.lower()
+    for line in TASK.clue_lines(inst):
+        assert line in text_prompt
+    assert "Black cell at (" in text_prompt and "[     ]" in text_prompt
+    for row in inst.state["cells"]:
+        for obj in row:
+            if "right" in obj and "down" in obj:
+                assert f"[{obj['down']:>2}\\{obj['right']:<2}]" in text_prompt
+
+
+def test_trace_ends_in_verifying_answer(instances):
+    for inst in [instances[lv][0] for lv in range(1, 6)]:
+        trace = TASK.trace(inst)
+        assert trace.splitlines()[-1].startswith("Answer: ")
+        assert set(trace) <= CHARSET and "possible digit sets" in trace
+        assert TASK.verify(inst, extract_answer(trace)).correct
+    hard = make([[B(), B(down=3), B(down=5)], [B(right=3), W, W], [B(right=5), W, W]])
+    trace = TASK.trace(hard)
+    assert "Suppose" in trace and TASK.verify(hard, extract_answer(trace)).correct
