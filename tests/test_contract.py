@@ -71,6 +71,11 @@ def test_public_api():
     assert env.reset(seed=0)[1]["task"] == "Sudoku"
 
 
+def test_every_grid_puzzle_and_game_has_a_step_mode():
+    missing = [n for n, t in mmhelix_env.TASKS.items() if t.category in ("puzzles", "games") and not t.step_mode]
+    assert not missing, f"no step mode: {missing}"
+
+
 def test_every_task_has_a_mutator():
     assert set(TASK_NAMES) <= set(MUTATORS), f"missing tests/mutators for {set(TASK_NAMES) - set(MUTATORS)}"
 
