@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.mutators.best_time_stock import integer_mutations
+from tests.helpers_array import integer_mutations
 
 TASK_NAME = "LargestRectangleInHistogram"
 

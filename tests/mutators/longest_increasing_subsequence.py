@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.mutators.count_hills_valleys import int_mutations
+from tests.helpers_array import integer_mutations
 
 TASK_NAME = "LongestIncreasingSubsequence"
 
 
 def mutations(task, inst, answer: str) -> list[str]:
-    return int_mutations(task, inst, answer)
+    return integer_mutations(task, inst, answer)

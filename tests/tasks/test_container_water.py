@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from mmhelix_env.tasks.algorithms.container_water import LEVEL_PARAMS, TASK, two_pointer
-from tests.tasks.test_best_time_stock import LEVELS, ArrayTaskChecks
+from tests.helpers_array import LEVELS, ArrayTaskChecks
 
 
 def brute_area(h) -> int:

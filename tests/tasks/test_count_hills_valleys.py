@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import statistics
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +12,7 @@ from hypothesis import strategies as st
 
 from mmhelix_env.core import Instance, RecordError, extract_answer
 from mmhelix_env.tasks import discover
-from mmhelix_env.tasks.algorithms._int_answer import ARRAY_LEVELS
+from mmhelix_env.tasks.algorithms._array_answer import ARRAY_LEVELS
 from mmhelix_env.tasks.algorithms.count_hills_valleys import (
     GREEN,
     SKY,
@@ -23,6 +21,7 @@ from mmhelix_env.tasks.algorithms.count_hills_valleys import (
     plateaus,
     smooth_walk,
 )
+from tests.helpers_array import assert_deterministic, assert_stats_grow
 
 FIXTURES = Path("/work/shared/fixtures/reference_sample")
 OBS_CHARSET = set(map(chr, range(32, 127))) | set("\n×÷−–—→←↑↓·…’“”≤≥≠█")
@@ -99,18 +98,11 @@ def test_solver_matches_brute_force_and_convention():
 
 
 def test_stats_grow_with_level():
-    med = {lv: statistics.median(TASK.stats(TASK.instance(lv, s))["comparisons"] for s in range(40))
-           for lv in range(1, 6)}
-    assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), med
+    assert_stats_grow(TASK, "comparisons")
 
 
 def test_determinism_state_prompt_image():
-    for level in (1, 5):
-        a, b = TASK.instance(level, 77), TASK.instance(level, 77)
-        assert a.to_json() == b.to_json()
-        assert TASK.prompt(a, "image") == TASK.prompt(b, "image") and TASK.prompt(a, "text") == TASK.prompt(b, "text")
-        assert hashlib.sha256(TASK.render(a).tobytes()).digest() == hashlib.sha256(TASK.render(b).tobytes()).digest()
-    assert TASK.instance(3, 1).fingerprint != TASK.instance(3, 2).fingerprint
+    assert_deterministic(TASK, "terrain", (1, 5), 77)
 
 
 def test_state_has_no_solution():

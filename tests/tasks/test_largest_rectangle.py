@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from mmhelix_env.tasks.algorithms.largest_rectangle import LEVEL_PARAMS, TASK, stack_scan
-from tests.tasks.test_best_time_stock import ArrayTaskChecks
+from tests.helpers_array import ArrayTaskChecks
 
 
 def brute_rect(h) -> int:

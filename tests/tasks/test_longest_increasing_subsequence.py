@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import statistics
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +12,9 @@ from hypothesis import strategies as st
 
 from mmhelix_env.core import Instance, RecordError, extract_answer
 from mmhelix_env.tasks import discover
-from mmhelix_env.tasks.algorithms._int_answer import ARRAY_LEVELS
+from mmhelix_env.tasks.algorithms._array_answer import ARRAY_LEVELS
 from mmhelix_env.tasks.algorithms.longest_increasing_subsequence import TASK, lis_length, patience
+from tests.helpers_array import assert_deterministic, assert_stats_grow
 
 FIXTURES = Path("/work/shared/fixtures/reference_sample")
 OBS_CHARSET = set(map(chr, range(32, 127))) | set("\n×÷−–—→←↑↓·…’“”≤≥≠█")
@@ -68,17 +67,11 @@ def test_patience_matches_dp_and_returns_a_witness():
 
 
 def test_stats_grow_with_level():
-    med = {lv: statistics.median(TASK.stats(TASK.instance(lv, s))["comparisons"] for s in range(40))
-           for lv in range(1, 6)}
-    assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), med
+    assert_stats_grow(TASK, "comparisons")
 
 
 def test_determinism_state_prompt_image():
-    for level in (1, 5):
-        a, b = TASK.instance(level, 8), TASK.instance(level, 8)
-        assert a.to_json() == b.to_json() and TASK.prompt(a, "image") == TASK.prompt(b, "image")
-        assert hashlib.sha256(TASK.render(a).tobytes()).digest() == hashlib.sha256(TASK.render(b).tobytes()).digest()
-    assert set(TASK.instance(1, 0).state) == {"sequence"}
+    assert_deterministic(TASK, "sequence", (1, 5), 8)
 
 
 # ------------------------------------------------------------------------------------------ verification

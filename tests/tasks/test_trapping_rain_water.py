@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from mmhelix_env.tasks.algorithms.trapping_rain_water import LENGTHS, MAX_HEIGHT, TASK, water_levels
-from tests.tasks.test_best_time_stock import LEVELS, ArrayTaskChecks
+from tests.helpers_array import LEVELS, ArrayTaskChecks
 
 
 def brute_water(h) -> int:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...core import Instance, level_number
 from ...render.chart import line_chart
-from ._array_answer import FORMAT_SENTENCE, ArrayAnswerTask, list_text, show_value
+from ._array_answer import FORMAT_SENTENCE, ArrayAnswerTask, format_list, show_value
 
 # level -> (shortest, longest, max price, random walk)
 LEVEL_PARAMS: dict[int, tuple[int, int, int, bool]] = {
@@ -69,6 +69,7 @@ class BestTimeToBuyAndSellStock(ArrayAnswerTask):
     lengths = {lv: (p[0], p[1]) for lv, p in LEVEL_PARAMS.items()}
     min_length = 1
     answer_noun = "maximum profit"
+    fractional_answers = True  # the spec: non-integral decimals parse but are wrong
 
     compute = staticmethod(max_profit)
 
@@ -107,7 +108,7 @@ class BestTimeToBuyAndSellStock(ArrayAnswerTask):
                     "index (starting at day 0), and every point is labelled with that day's price. "
                     f"{RULES} {FORMAT_SENTENCE}")
         if modality == "text":
-            return f"Given a list of stock prices {list_text(self.values(inst))} over time. {RULES} {FORMAT_SENTENCE}"
+            return f"Given a list of stock prices {format_list(self.values(inst))} over time. {RULES} {FORMAT_SENTENCE}"
         raise ValueError(f"modality must be 'image' or 'text', got {modality!r}")
 
     def trace(self, inst: Instance) -> str:
@@ -115,7 +116,7 @@ class BestTimeToBuyAndSellStock(ArrayAnswerTask):
         n = len(p)
         trades = transactions(p)
         best = max_profit(p)
-        lines = [f"Prices by day (day 0 to day {n - 1}): {list_text(p)}.",
+        lines = [f"Prices by day (day 0 to day {n - 1}): {format_list(p)}.",
                  "With any number of trades and at most one share held, buy at every local minimum and sell at "
                  "the next local maximum: this collects every day-to-day rise, and no strategy can earn more "
                  "than the sum of all rises. Scan the days from left to right:"]

@@ -18,7 +18,7 @@ import numpy as np
 from ...core import Instance, level_number
 from ...render import PALETTE
 from ...render.chart import bar_chart
-from ._array_answer import FORMAT_SENTENCE, ArrayAnswerTask, list_text, show_value
+from ._array_answer import FORMAT_SENTENCE, ArrayAnswerTask, format_list, show_value
 
 # level -> (shortest, longest, max height, tall overwrites)
 LEVEL_PARAMS: dict[int, tuple[int, int, int, bool]] = {
@@ -102,7 +102,7 @@ class ContainerWithMostWater(ArrayAnswerTask):
                     f"together with the x-axis, form a container. {rule} What is the maximum amount of water a "
                     f"container can hold? {FORMAT_SENTENCE}")
         if modality == "text":
-            return (f"Given a list of non-negative integers {list_text(self.values(inst))}, where each number "
+            return (f"Given a list of non-negative integers {format_list(self.values(inst))}, where each number "
                     "represents a point at coordinate (i, ai). n vertical lines are drawn such that the two endpoints "
                     "of line i are at (i, ai) and (i, 0). Find two lines, which together with the x-axis form a "
                     f"container, such that the container contains the most water. {rule} Return the maximum amount "
@@ -114,7 +114,7 @@ class ContainerWithMostWater(ArrayAnswerTask):
         n = len(h)
         log: list = []
         best = two_pointer(h, log)
-        lines = [f"Heights of lines 0 to {n - 1}: {list_text(h)}.",
+        lines = [f"Heights of lines 0 to {n - 1}: {format_list(h)}.",
                  "Two pointers: start with the widest container (left = 0, right = n - 1); its water is "
                  "(right - left) × min(h[left], h[right]). Moving the taller line inward can never help: the width "
                  "shrinks and the height stays capped by the shorter line. So record the area and move the "

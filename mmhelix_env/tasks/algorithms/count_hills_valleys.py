@@ -12,22 +12,14 @@ visibly separate bars) and the exact height on every bar.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from ...core import Instance, Task, Verdict
+from ...core import Instance
 from ...render import bar_chart
-from ._int_answer import (
-    ARRAY_LEVELS,
-    INT_MAX_CHARS,
-    array_from_record,
-    format_list,
-    int_verdict,
-    level_from_index,
-    level_from_length,
-    parse_single_int,
-)
+from ._array_answer import ARRAY_LEVELS, ArrayAnswerTask, format_list
 
 MIN_HEIGHT = 1
 SKY = (230, 243, 255)
@@ -113,7 +105,7 @@ def _bars(first: int, last: int) -> str:
 # The task
 
 
-class CountHillsAndValleys(Task):
+class CountHillsAndValleys(ArrayAnswerTask):
     name = "CountHillsAndValleys"
     category = "algorithms"
     benchmark_id = "CountHillsAndValleys"
@@ -121,7 +113,13 @@ class CountHillsAndValleys(Task):
     score_function = "simple_str_match"
     version = "1"
     answer_format = "a single integer: the number of hills plus the number of valleys, e.g. 6"
-    max_answer_chars = INT_MAX_CHARS
+    array_key = "terrain"
+    record_keys = ("terrain",)
+    lengths = {lv: p[0] for lv, p in ARRAY_LEVELS.items()}
+    answer_noun = "count"
+    answer_what = "hills plus valleys"
+
+    compute = staticmethod(count_hills_valleys)
 
     # ----- generation -----------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -138,12 +136,6 @@ class CountHillsAndValleys(Task):
         return [int(x) for x in inst.state["terrain"]]
 
     # ----- solving --------------------------------------------------------------------------------
-    def solve(self, inst: Instance) -> int:
-        return count_hills_valleys(self.terrain(inst))
-
-    def format_answer(self, inst: Instance, solution: Any) -> str:
-        return str(int(solution))
-
     def stats(self, inst: Instance) -> dict:
         terrain = self.terrain(inst)
         runs = plateaus(terrain)
@@ -153,16 +145,15 @@ class CountHillsAndValleys(Task):
                 "answer": len(kinds) - kinds.count("neither")}
 
     # ----- verification ---------------------------------------------------------------------------
-    def check(self, inst: Instance, answer: str) -> Verdict:
-        value = parse_single_int(answer, what="hills plus valleys", max_chars=self.max_answer_chars)
-        expected = int(self.solution(inst))
+    def wrong_reason(self, inst: Instance, value: Fraction, best: int) -> str:
         if value < 0:
-            return Verdict.fail(f"wrong count {value}: a count cannot be negative", parsed=value)
-        return int_verdict(
-            value, expected, noun="count",
-            too_high=lambda x: f"the terrain has fewer than {x} hills and valleys in total",
-            too_low=lambda x: f"the terrain has more than {x} hills and valleys in total",
-            correct=lambda x: f"correct: the terrain has {x} hills and valleys in total")
+            return "a count cannot be negative"
+        if value > best:
+            return f"the terrain has fewer than {value} hills and valleys in total"
+        return f"the terrain has more than {value} hills and valleys in total"
+
+    def correct_reason(self, inst: Instance, value: int) -> str:
+        return f"correct: the terrain has {value} hills and valleys in total"
 
     # ----- presentation ---------------------------------------------------------------------------
     def render(self, inst: Instance, play: Any = None, size: int = 512):
@@ -223,16 +214,6 @@ class CountHillsAndValleys(Task):
 
     # ----- reference records ----------------------------------------------------------------------
     record_categories = ("count_hills_and_valleys",)
-
-    def record_state(self, record: dict) -> dict:
-        return {"terrain": array_from_record(record, "terrain", min_value=0)}
-
-    def record_level_hint(self, record: dict, state: dict) -> int | None:
-        return level_from_index(record) or level_from_length(
-            len(state["terrain"]), {lv: p[0] for lv, p in ARRAY_LEVELS.items()})
-
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> int:
-        return int(verdict.parsed)
 
 
 TASK = CountHillsAndValleys()

@@ -30,7 +30,7 @@ from PIL import Image, ImageDraw
 
 from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, bounded, numeric, record_field
 from ...render import INK, fit_font, font, new_canvas
-from ._int_answer import level_from_index
+from ._array_answer import level_from_index
 
 # level -> (addends, digits per addend, minimum distinct letters, cap on the number of valid maps)
 LEVELS: dict[int, tuple[int, int, int, int]] = {

@@ -9,22 +9,14 @@ per paper in the given order, a visible stub and label for zero citations, the e
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from ...core import Instance, Task, Verdict
+from ...core import Instance
 from ...render import bar_chart
-from ._int_answer import (
-    ARRAY_LEVELS,
-    INT_MAX_CHARS,
-    array_from_record,
-    format_list,
-    int_verdict,
-    level_from_index,
-    level_from_length,
-    parse_single_int,
-)
+from ._array_answer import ARRAY_LEVELS, ArrayAnswerTask, format_list
 
 GREY = (96, 96, 100)
 OUTLINE = (50, 50, 55)
@@ -58,7 +50,7 @@ def h_index(citations) -> int:
     return h
 
 
-class HIndex(Task):
+class HIndex(ArrayAnswerTask):
     name = "HIndex"
     category = "algorithms"
     benchmark_id = "HIndex"
@@ -66,7 +58,14 @@ class HIndex(Task):
     score_function = "simple_str_match"
     version = "1"
     answer_format = "a single integer: the h-index, e.g. 5"
-    max_answer_chars = INT_MAX_CHARS
+    array_key = "citations"
+    record_keys = ("citations",)
+    lengths = {lv: p[0] for lv, p in ARRAY_LEVELS.items()}
+    answer_noun = "h-index"
+    answer_what = "the h-index"
+    answer_prefix = PREFIX
+
+    compute = staticmethod(h_index)
 
     # ----- generation -----------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -80,12 +79,6 @@ class HIndex(Task):
         return [int(x) for x in inst.state["citations"]]
 
     # ----- solving --------------------------------------------------------------------------------
-    def solve(self, inst: Instance) -> int:
-        return h_index(self.citations(inst))
-
-    def format_answer(self, inst: Instance, solution: Any) -> str:
-        return str(int(solution))
-
     def stats(self, inst: Instance) -> dict:
         cites = self.citations(inst)
         h = h_index(cites)
@@ -94,17 +87,16 @@ class HIndex(Task):
                 "h_index": h, "max_citations": max(cites)}
 
     # ----- verification ---------------------------------------------------------------------------
-    def check(self, inst: Instance, answer: str) -> Verdict:
-        value = parse_single_int(answer, prefix=PREFIX, what="the h-index", max_chars=self.max_answer_chars)
+    def wrong_reason(self, inst: Instance, value: Fraction, best: int) -> str:
         if value < 0:
-            return Verdict.fail(f"wrong h-index {value}: an h-index cannot be negative", parsed=value)
-        return int_verdict(
-            value, int(self.solution(inst)), noun="h-index",
-            too_high=lambda x: f"fewer than {x} papers have at least {x} citations each",
-            too_low=lambda x: f"at least {x + 1} papers have at least {x + 1} citations each, so the h-index is "
-                              f"larger",
-            correct=lambda x: f"correct: {x} papers have at least {x} citations each, and not {x + 1} with "
-                              f"{x + 1} or more")
+            return "an h-index cannot be negative"
+        if value > best:
+            return f"fewer than {value} papers have at least {value} citations each"
+        return f"at least {value + 1} papers have at least {value + 1} citations each, so the h-index is larger"
+
+    def correct_reason(self, inst: Instance, value: int) -> str:
+        return (f"correct: {value} papers have at least {value} citations each, and not {value + 1} with "
+                f"{value + 1} or more")
 
     # ----- presentation ---------------------------------------------------------------------------
     def render(self, inst: Instance, play: Any = None, size: int = 512):
@@ -155,16 +147,6 @@ class HIndex(Task):
 
     # ----- reference records ----------------------------------------------------------------------
     record_categories = ("hindex", "h_index")
-
-    def record_state(self, record: dict) -> dict:
-        return {"citations": array_from_record(record, "citations", min_value=0)}
-
-    def record_level_hint(self, record: dict, state: dict) -> int | None:
-        return level_from_index(record) or level_from_length(
-            len(state["citations"]), {lv: p[0] for lv, p in ARRAY_LEVELS.items()})
-
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> int:
-        return int(verdict.parsed)
 
 
 TASK = HIndex()

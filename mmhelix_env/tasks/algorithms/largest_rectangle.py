@@ -17,7 +17,7 @@ import numpy as np
 
 from ...core import Instance, level_number
 from ...render.chart import bar_chart
-from ._array_answer import FORMAT_SENTENCE, ArrayAnswerTask, list_text, show_value
+from ._array_answer import FORMAT_SENTENCE, ArrayAnswerTask, format_list, show_value
 
 # level -> (shortest, longest, max height)
 LEVEL_PARAMS: dict[int, tuple[int, int, int]] = {
@@ -109,7 +109,7 @@ class LargestRectangleInHistogram(ArrayAnswerTask):
             return ("The image shows a histogram made of bars, each 1 unit wide and packed tightly together on a "
                     f"common base; every bar is labelled with its height. {question} {rule} {FORMAT_SENTENCE}")
         if modality == "text":
-            return (f"Here is a histogram made of bars {list_text(self.values(inst))} where each bar is 1 unit wide "
+            return (f"Here is a histogram made of bars {format_list(self.values(inst))} where each bar is 1 unit wide "
                     f"and the bars are packed tightly together on a common base. {question} {rule} "
                     f"{FORMAT_SENTENCE}")
         raise ValueError(f"modality must be 'image' or 'text', got {modality!r}")
@@ -119,7 +119,7 @@ class LargestRectangleInHistogram(ArrayAnswerTask):
         n = len(h)
         log: list = []
         best, _, _ = stack_scan(h, log)
-        lines = [f"Bar heights (bar 0 to bar {n - 1}): {list_text(h)}.",
+        lines = [f"Bar heights (bar 0 to bar {n - 1}): {format_list(h)}.",
                  "Monotonic stack: keep bar indices whose heights never decrease. Before pushing bar i, pop every "
                  "bar taller than h[i]; a popped bar j can extend right up to bar i - 1 and left down to just after "
                  "the new stack top (index -1 when the stack is empty), so its rectangle has width i - top - 1 and "
@@ -136,7 +136,7 @@ class LargestRectangleInHistogram(ArrayAnswerTask):
             action = "; ".join(parts)
             if i < n:
                 action = f"{action}; push {i}" if action else f"push {i}"
-            lines.append(f"{head}: {action}. Stack {list_text(stack)}; best {running}.")
+            lines.append(f"{head}: {action}. Stack {format_list(stack)}; best {running}.")
         lines.append(f"So the largest rectangle has area {best}.")
         lines.append(f"Answer: {best}")
         return "\n".join(lines)

@@ -10,22 +10,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from ...core import Instance, Task, Verdict
+from ...core import Instance
 from ...render import PALETTE, bar_chart
-from ._int_answer import (
-    ARRAY_LEVELS,
-    INT_MAX_CHARS,
-    array_from_record,
-    format_list,
-    int_verdict,
-    level_from_index,
-    level_from_length,
-    parse_single_int,
-)
+from ._array_answer import ARRAY_LEVELS, ArrayAnswerTask, format_list
 
 TITLE = "Bar heights"
 PREFIX = re.compile(r"(?:the\s+)?(?:lis\s+)?(?:length|lis)\s*(?:=|:|is\b)\s*", re.I | re.ASCII)
@@ -69,7 +61,7 @@ def lis_length(seq) -> int:
     return patience(seq)[0]
 
 
-class LongestIncreasingSubsequence(Task):
+class LongestIncreasingSubsequence(ArrayAnswerTask):
     name = "LongestIncreasingSubsequence"
     category = "algorithms"
     benchmark_id = "longest_increasing_subsequence"
@@ -77,7 +69,15 @@ class LongestIncreasingSubsequence(Task):
     score_function = "simple_str_match"
     version = "1"
     answer_format = "a single integer: the length of the longest strictly increasing subsequence, e.g. 7"
-    max_answer_chars = INT_MAX_CHARS
+    array_key = "sequence"
+    record_keys = ("sequence",)
+    lengths = {lv: p[0] for lv, p in ARRAY_LEVELS.items()}
+    answer_noun = "length"
+    answer_what = "the length of the longest strictly increasing subsequence"
+    answer_prefix = PREFIX
+    list_reason = LIST_REASON
+
+    compute = staticmethod(lis_length)
 
     # ----- generation -----------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -91,12 +91,6 @@ class LongestIncreasingSubsequence(Task):
         return [int(x) for x in inst.state["sequence"]]
 
     # ----- solving --------------------------------------------------------------------------------
-    def solve(self, inst: Instance) -> int:
-        return lis_length(self.sequence(inst))
-
-    def format_answer(self, inst: Instance, solution: Any) -> str:
-        return str(int(solution))
-
     def stats(self, inst: Instance) -> dict:
         seq = self.sequence(inst)
         length, _, comparisons = patience(seq)
@@ -104,16 +98,15 @@ class LongestIncreasingSubsequence(Task):
                 "dp_pairs": len(seq) * (len(seq) - 1) // 2}
 
     # ----- verification ---------------------------------------------------------------------------
-    def check(self, inst: Instance, answer: str) -> Verdict:
-        value = parse_single_int(answer, prefix=PREFIX, what="the length of the longest strictly increasing "
-                                 "subsequence", list_reason=LIST_REASON, max_chars=self.max_answer_chars)
+    def wrong_reason(self, inst: Instance, value: Fraction, best: int) -> str:
         if value < 0:
-            return Verdict.fail(f"wrong length {value}: a length cannot be negative", parsed=value)
-        return int_verdict(
-            value, int(self.solution(inst)), noun="length",
-            too_high=lambda x: f"no strictly increasing subsequence of length {x} exists",
-            too_low=lambda x: f"a strictly increasing subsequence longer than {x} exists",
-            correct=lambda x: f"correct: the longest strictly increasing subsequence has length {x}")
+            return "a length cannot be negative"
+        if value > best:
+            return f"no strictly increasing subsequence of length {value} exists"
+        return f"a strictly increasing subsequence longer than {value} exists"
+
+    def correct_reason(self, inst: Instance, value: int) -> str:
+        return f"correct: the longest strictly increasing subsequence has length {value}"
 
     # ----- presentation ---------------------------------------------------------------------------
     def render(self, inst: Instance, play: Any = None, size: int = 512):
@@ -158,16 +151,6 @@ class LongestIncreasingSubsequence(Task):
 
     # ----- reference records ----------------------------------------------------------------------
     record_categories = ("LIS",)
-
-    def record_state(self, record: dict) -> dict:
-        return {"sequence": array_from_record(record, "sequence", min_value=0)}
-
-    def record_level_hint(self, record: dict, state: dict) -> int | None:
-        return level_from_index(record) or level_from_length(
-            len(state["sequence"]), {lv: p[0] for lv, p in ARRAY_LEVELS.items()})
-
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> int:
-        return int(verdict.parsed)
 
 
 TASK = LongestIncreasingSubsequence()

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...core import GenerationError, Instance, level_number
 from ...render.chart import bar_chart
-from ._array_answer import FORMAT_SENTENCE, ArrayAnswerTask, list_text, show_value
+from ._array_answer import FORMAT_SENTENCE, ArrayAnswerTask, format_list, show_value
 
 # level -> (shortest, longest)
 LENGTHS: dict[int, tuple[int, int]] = {1: (5, 10), 2: (10, 20), 3: (20, 30), 4: (30, 40), 5: (40, 70)}
@@ -95,7 +95,7 @@ class TrappingRainWater(ArrayAnswerTask):
                     "every bar is labelled with its height (a bar of height 0 is drawn as a short stub labelled 0). "
                     f"{rule} Compute how many units of water the bars trap after raining. {FORMAT_SENTENCE}")
         if modality == "text":
-            return (f"Here is a bunch of bars {list_text(self.values(inst))} lined up side by side, where the width "
+            return (f"Here is a bunch of bars {format_list(self.values(inst))} lined up side by side, where the width "
                     "of each bar is 1 and consecutive bars are adjacent with no gaps between them. "
                     f"{rule} Compute how many units of water it can trap after raining. {FORMAT_SENTENCE}")
         raise ValueError(f"modality must be 'image' or 'text', got {modality!r}")
@@ -104,11 +104,11 @@ class TrappingRainWater(ArrayAnswerTask):
         h = self.values(inst)
         left, right, water = water_levels(h)
         total = sum(water)
-        lines = [f"Bar heights (bar 0 to bar {len(h) - 1}): {list_text(h)}.",
+        lines = [f"Bar heights (bar 0 to bar {len(h) - 1}): {format_list(h)}.",
                  "The water above bar i reaches min(tallest bar in 0..i, tallest bar in i..n-1); it holds that "
                  "level minus h[i]. Compute both running maxima first.",
-                 f"Tallest from the left (prefix maxima): {list_text(left)}.",
-                 f"Tallest from the right (suffix maxima): {list_text(right)}.",
+                 f"Tallest from the left (prefix maxima): {format_list(left)}.",
+                 f"Tallest from the right (suffix maxima): {format_list(right)}.",
                  "Now bar by bar:"]
         running = 0
         for i, v in enumerate(h):
