@@ -23,12 +23,12 @@ from ...core import (
     GenerationError,
     Instance,
     RecordError,
-    StepResult,
     Task,
     Verdict,
     parse_int_grid,
     record_field,
 )
+from ...core.grid_puzzle import CellStepMixin
 from ...render import (
     BACKGROUND,
     GRID_LINE,
@@ -67,7 +67,6 @@ GIVENS = {1: 40, 2: 36, 3: 32, 4: 28, 5: 24}
 LEVEL5_ACCEPT = 26
 LEVEL5_ORDERS = 10
 MAX_GRIDS = 50
-STEP_LIMIT = 4 * 81
 
 RULES = ("Fill every empty cell with a digit from 1 to 9 so that each row, each column and each of the nine 3x3 "
          "boxes contains every digit from 1 to 9 exactly once. The given digits cannot be changed.")
@@ -501,7 +500,7 @@ def parse_answer(text: str) -> list[int | None]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-class Sudoku(Task):
+class Sudoku(CellStepMixin, Task):
     name = "Sudoku"
     category = "puzzles"
     benchmark_id = "sudoku"
@@ -654,43 +653,25 @@ class Sudoku(Task):
     def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> tuple[tuple[int, ...], ...]:
         return tuple(tuple(int(v) for v in row) for row in verdict.parsed)
 
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def action_shape(self, inst: Instance) -> tuple[int, ...]:
+    # ----- step mode (core.grid_puzzle.CellStepMixin) -----------------------------------------------------------
+    def board_shape(self, inst: Instance) -> tuple[int, int]:
+        return (9, 9)
+
+    def step_codes(self, inst: Instance) -> int:
+        return 10
+
+    def level_board(self, level: int) -> tuple[int, int, int]:
         return (9, 9, 10)
 
-    def level_action_shape(self, level: int) -> tuple[int, ...]:
-        return (9, 9, 10)
-
-    def play_init(self, inst: Instance) -> tuple[tuple[int, ...], ...]:
+    def play_givens(self, inst: Instance) -> tuple[tuple[int, ...], ...]:
         return tuple(tuple(int(v) for v in row) for row in inst.state["grid"])
 
-    def play_apply(self, inst: Instance, play: Any, action: Any) -> StepResult:
-        try:
-            r, c, d = (int(v) for v in action)
-        except (TypeError, ValueError):
-            return StepResult(play, False, f"an action is (row, column, digit), got {action!r}")
-        if not (0 <= r < 9 and 0 <= c < 9 and 0 <= d <= 9):
-            return StepResult(play, False, f"action {(r, c, d)} is outside rows 0-8, columns 0-8, digits 0-9")
-        given = inst.state["grid"][r][c]
-        if given:
-            return StepResult(play, False, f"cell (row {r}, column {c}) holds the given {given} and cannot be changed")
-        rows = list(play)
-        row = list(rows[r])
-        row[c] = d
-        rows[r] = tuple(row)
-        return StepResult(tuple(rows), True, "erased" if d == 0 else f"wrote {d} at (row {r}, column {c})")
-
-    def play_mask(self, inst: Instance, play: Any) -> np.ndarray:
-        mask = np.ones((9, 9, 10), dtype=bool)
-        grid = np.asarray(inst.state["grid"], dtype=np.int64)
-        mask[grid != 0] = False
-        return mask
-
-    def play_solved(self, inst: Instance, play: Any) -> bool:
+    def play_check(self, inst: Instance, play: Any) -> bool:
         values = _flat(play)
-        if any(not v for v in values):
-            return False
-        return _check_grid(self.givens_flat(inst), values).correct
+        return all(values) and _check_grid(self.givens_flat(inst), values).correct
+
+    def solution_codes(self, inst: Instance) -> tuple[tuple[int, ...], ...]:
+        return tuple(tuple(int(v) for v in row) for row in self.solution(inst))
 
     def play_prompt(self, inst: Instance, play: Any, modality: str = "image") -> str:
         current = _flat(play) if play is not None else self.givens_flat(inst)
@@ -709,14 +690,6 @@ class Sudoku(Task):
                 "columns numbered 0-8 from the top-left cell: digit 1-9 writes that digit into a non-given cell, "
                 "digit 0 erases it. Writing on a given cell is illegal. The puzzle is solved when every cell is "
                 "filled and every row, column and box holds 1-9 exactly once.")
-
-    def step_limit(self, inst: Instance) -> int:
-        return STEP_LIMIT
-
-    def expert_actions(self, inst: Instance) -> list:
-        solution = _flat(self.solution(inst))
-        givens = self.givens_flat(inst)
-        return [(ROW[i], COL[i], solution[i]) for i in range(81) if not givens[i]]
 
 
 def _conflicts(values: list[int]) -> set[int]:
