@@ -65,8 +65,9 @@ def test_variety():
 
 
 def test_levels_get_harder(instances):
-    for key in ("search_nodes", "deductions", "shaded"):
-        med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv][:15]]) for lv in range(1, 6)}
+    stats = {lv: [TASK.stats(i) for i in instances[lv]] for lv in range(1, 6)}
+    for key in ("propagations", "deductions", "shaded"):
+        med = {lv: np.median([s[key] for s in stats[lv]]) for lv in range(1, 6)}
         assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
 
 
@@ -89,7 +90,9 @@ def test_counter_matches_brute_force():
                 cells = [(i // n, i % n) for i in range(n * n) if (m >> i) & 1]
                 if TASK.check_cells(inst, cells).correct:
                     brute.append(m)
-            found, _ = mod.search(grid, 1000)
+            res = mod.Model(grid).csp.search(1000)
+            assert res.complete and res.count < 1000
+            found = [sum(1 << i for i, v in enumerate(values) if v == 1) for values in res.solutions]
             assert sorted(found) == brute
 
 
@@ -147,6 +150,38 @@ def test_rule_violations(instances):
     assert not v.correct and "not connected" in v.reason
     v = TASK.verify(make([[1, 1], [1, 1]]), "{(0, 0), (0, 1), (1, 0), (1, 1)}")
     assert not v.correct
+
+
+def test_engine_model_and_propagation():
+    n = 5
+    geo = mod.Geometry.of(n)
+    rng = np.random.default_rng(11)
+    for _ in range(2000):  # cut cells == cells whose removal disconnects the region (brute force)
+        region = int(rng.integers(0, 1 << (n * n)))
+        comp = geo.flood(region & -region, region) if region else 0
+        expect = sum(1 << i for i in range(n * n)
+                     if comp >> i & 1 and comp & ~(1 << i) and not geo.connected(comp & ~(1 << i)))
+        assert mod.cut_cells(comp, geo) == expect
+    model = mod.Model([[1, 2, 3, 4], [2, 3, 4, 1], [3, 4, 1, 2], [4, 1, 2, 3]])
+    kinds = [k[0] for k in model.kinds]
+    assert kinds == ["touch", "conn"]
+    dom = list(model.csp.domains)
+    dom[1] = dom[4] = mod.SHADED  # (0, 1) and (1, 0) shaded: (0, 0) is cut off
+    dom[5] = mod.UNSHADED
+    assert model.csp.propagate(dom) is None
+    dom = list(model.csp.domains)
+    dom[1] = mod.SHADED
+    out = model.csp.propagate(dom)
+    assert out[0] == out[2] == out[5] == mod.UNSHADED and out[4] == mod.UNSHADED  # neighbours, and (1, 0) is a cut
+    dom = list(model.csp.domains)
+    dom[5] = dom[6] = mod.SHADED  # side by side
+    assert model.csp.propagate(dom) is None
+    touch = model.csp.constraints[0]
+    assert touch.satisfied([1, 0, 1, 0] + [0] * 12) and not touch.satisfied([1, 1] + [0] * 14)
+    assert not touch.satisfied([1, 0, 0, 0, 1] + [0] * 11)
+    inst = TASK.instance(5, 1)
+    st_ = TASK.stats(inst)
+    assert st_["search_nodes"] >= 1 and st_["propagations"] > 0 and st_["deductions"] > 0
 
 
 def test_alternative_solutions_accepted():

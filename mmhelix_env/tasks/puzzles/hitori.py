@@ -5,21 +5,25 @@ Generation (spec/tasks/Hitori.md): a random Latin square (the reference's cyclic
 with random row and column orders), a **maximal** random shading (cells in random order,
 added while no shaded neighbour and the unshaded cells stay connected, repeated until nothing can be added), each
 shaded cell then copies the number of a random unshaded cell in its row or column, and the draw is kept only when
-the solution counter (limit 2) proves it unique under exactly the three rules. Solver/counter: row-major
-backtracking over bitmasks (shade only if the upper and left neighbours are unshaded; keep unshaded only if the
-number is still free in its row and column; at each row end every unshaded component must touch that row).
+the solution counter (limit 2) proves it unique under exactly the three rules. Solver/counter: the shared CSP
+engine (core.csp) with one 0/1 variable per cell (1 = shaded): a ``Count`` per row/column and repeated number
+(at most one of those cells unshaded) and the task's bitset constraints :class:`NoTouch` (neighbours of a shaded
+cell unshaded) and :class:`Connected` (unreachable cells shaded, cut cells unshaded); the engine branches row by
+row, unshaded first. The trace is the engine's search log in words.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, record_field
+from ...core.csp import CSP, Constraint, Count, explain_search
 from ...core.grid_puzzle import CellStepMixin, Checklist, Grid
 from ...core.parsing import bounded, parse_coords
 from ...render.canvas import INK, fit_font
@@ -27,6 +31,7 @@ from ...render.puzzle_grid import Board, render_board
 
 LEVEL_SIZE = {1: 4, 2: 5, 3: 6, 4: 7, 5: 8}
 MAX_DRAWS = 500
+DEAD_BRANCH_LINES = 8
 SHADE = (28, 28, 34)
 SHADE_TEXT = (175, 175, 182)
 RING = (None, (40, 110, 200))
@@ -52,8 +57,6 @@ class Geometry:
         col0 = sum(1 << (r * n) for r in range(n))
         self.not_first = self.full & ~col0               # cells not in column 0
         self.not_last = self.full & ~(col0 << (n - 1))   # cells not in column n-1
-        self.rows = [((1 << n) - 1) << (r * n) for r in range(n)]
-        self.cols = [col0 << c for c in range(n)]
         self.nbrs = [self.spread(1 << i) & ~(1 << i) for i in range(n * n)]
 
     @classmethod
@@ -63,8 +66,8 @@ class Geometry:
             g = cls._cache[n] = cls(n)
         return g
 
-    def touching(self, m: int) -> int:
-        """Cells orthogonally next to some cell of ``m`` (cells of ``m`` included only if they touch another)."""
+    def adjacent(self, m: int) -> int:
+        """Cells orthogonally next to some cell of ``m`` (a cell of ``m`` only if it touches another)."""
         n = self.n
         return (((m << 1) & self.not_first) | ((m >> 1) & self.not_last) | (m << n) | (m >> n)) & self.full
 
@@ -97,64 +100,228 @@ def cname(i: int, n: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# solver / counter
+# the rules as constraints of the shared CSP engine (variable r * n + c: value 0 unshaded, 1 shaded)
+
+UNSHADED, SHADED = 1, 2  # the domains {0} and {1} as bit sets; 3 = undecided
 
 
-def search(grid, limit: int = 2) -> tuple[list[int], int]:
-    """Shaded-cell masks of up to ``limit`` solutions and the number of search nodes.
+def cut_cells(region: int, geo: Geometry, among: int | None = None) -> int:
+    """The cells ``x`` of ``among`` (default: all of ``region``) whose removal from ``region`` separates two
+    orthogonal neighbours of ``x`` in ``region`` (the cut cells of a connected region), as a bitmask.
 
-    Row-major: a cell stays unshaded only if no earlier unshaded cell of its row or column has its number (then
-    the later cells with that number become forced shaded; forced cells may not touch each other or a shaded
-    cell); it is shaded only if its upper and left neighbours are not shaded and no forced cell touches it. At
-    each row end every unshaded component must touch that row; at the end there must be one component."""
-    n = len(grid)
-    geo = Geometry.of(n)
-    flat = [int(v) for row in grid for v in row]
-    last = n * n
-    later = []
-    for i in range(last):
-        r, c = divmod(i, n)
-        v = flat[i]
-        m = 0
-        for j in range(i + 1, (r + 1) * n):
-            if flat[j] == v:
-                m |= 1 << j
-        for j in range(i + n, last, n):
-            if flat[j] == v:
-                m |= 1 << j
-        later.append(m)
+    Bit-parallel filter first: ``x`` is safe when its neighbours in the region are joined around its 3x3 ring
+    (e.g. north and east through north-east); only the others get a flood test."""
+    n, full, nf, nl = geo.n, geo.full, geo.not_first, geo.not_last
+    north, south = (region << n) & full, region >> n          # bit i: the cell above / below i is in the region
+    west, east = (region << 1) & nf, (region >> 1) & nl
+    ne, nw = (region << (n - 1)) & nl & full, (region << (n + 1)) & nf & full
+    se, sw = (region >> (n + 1)) & nl, (region >> (n - 1)) & nf
+    l1, l2, l3, l4 = north & ne & east, east & se & south, south & sw & west, west & nw & north
+    split = ((north & east & ~l1 & ~(l2 & l3 & l4)) | (east & south & ~l2 & ~(l3 & l4 & l1))
+             | (south & west & ~l3 & ~(l4 & l1 & l2)) | (west & north & ~l4 & ~(l1 & l2 & l3))
+             | (north & south & ~(l1 & l2) & ~(l3 & l4)) | (east & west & ~(l2 & l3) & ~(l4 & l1)))
+    cand = split & (region if among is None else among & region)
+    out = 0
     nbrs = geo.nbrs
-    touching = geo.touching
-    found: list[int] = []
-    nodes = 0
-    rows = geo.rows
+    while cand:
+        low = cand & -cand
+        cand ^= low
+        near = nbrs[low.bit_length() - 1] & region
+        allowed = region & ~low
+        anf, anl = allowed & nf, allowed & nl
+        reach = near & -near
+        while True:  # flood from one neighbour until it meets the others (not a cut) or stops (a cut)
+            nxt = reach | ((reach << 1) & anf) | ((reach >> 1) & anl) | (((reach << n) | (reach >> n)) & allowed)
+            if not near & ~nxt:
+                break
+            if nxt == reach:
+                out |= low
+                break
+            reach = nxt
+    return out
 
-    def row_end(r: int, unshaded: int) -> bool:
-        if r == n - 1:
-            return geo.connected(unshaded)
-        return geo.flood(unshaded & rows[r], unshaded) == unshaded
 
-    def dfs(i: int, shaded: int, unshaded: int, must: int) -> None:
-        nonlocal nodes
-        if i == last:
-            found.append(shaded)
-            return
-        nodes += 1
-        bit = 1 << i
-        end = i % n == n - 1
-        if not must & bit:
-            u2 = unshaded | bit
-            m2 = must | later[i]
-            if (m2 == must or not touching(m2) & (m2 | shaded)) and (not end or row_end(i // n, u2)):
-                dfs(i + 1, shaded, u2, m2)
-                if len(found) >= limit:
-                    return
-        if not nbrs[i] & (shaded | must):
-            if not end or row_end(i // n, unshaded):
-                dfs(i + 1, shaded | bit, unshaded, must & ~bit)
+_IS_SHADED = bytes(49 if b == SHADED else 48 for b in range(256))
+_IS_UNSHADED = bytes(49 if b == UNSHADED else 48 for b in range(256))
 
-    dfs(0, 0, 0, 0)
-    return found, nodes
+
+def cell_masks(dom) -> tuple[int, int]:
+    """(shaded, unshaded) cells as bitmasks: the domains as bytes, mapped to "0"/"1" digits, read in base 2."""
+    raw = bytes(dom)[::-1]
+    return int(raw.translate(_IS_SHADED), 2), int(raw.translate(_IS_UNSHADED), 2)
+
+
+class NoTouch(Constraint):
+    """Rule 2, no two shaded cells share an edge, as one bitset propagator over the whole grid (one pairwise
+    ``Count`` per edge would do the same with ~2n² constraints and more queue work): the neighbours of a
+    shaded cell stay unshaded; two shaded neighbours are a contradiction."""
+
+    __slots__ = ("geo",)
+
+    def __init__(self, n: int, label: str = "no touching"):
+        super().__init__(range(n * n), label)
+        self.geo = Geometry.of(n)
+
+    def propagate(self, dom: list[int]) -> list[int] | None:
+        shaded, unshaded = cell_masks(dom)
+        near = self.geo.adjacent(shaded)
+        if near & shaded:
+            return None
+        out = list(bits(near & ~unshaded))
+        for i in out:
+            dom[i] = UNSHADED
+        return out
+
+    def satisfied(self, values) -> bool:
+        m = 0
+        for i, v in enumerate(values):
+            if v == 1:
+                m |= 1 << i
+        return not self.geo.adjacent(m) & m
+
+
+class Connected(Constraint):
+    """Rule 3, the unshaded cells form one non-empty orthogonally connected region. Propagation: a fixed
+    unshaded cell that the others cannot reach through non-shaded cells is a contradiction; an open cell they
+    cannot reach must be shaded; an open cell whose shading would split the non-shaded region must stay
+    unshaded (both pieces hold a neighbour of it, which rule 2 keeps unshaded). Cut cells are memoised per
+    region and by the cells already tested (the region repeats across propagator calls)."""
+
+    __slots__ = ("geo", "memo")
+
+    def __init__(self, n: int, label: str = "connectivity"):
+        super().__init__(range(n * n), label)
+        self.geo = Geometry.of(n)
+        self.memo: dict[int, tuple[int, int, bool]] = {}
+
+    def propagate(self, dom: list[int]) -> list[int] | None:
+        shaded, unshaded = cell_masks(dom)
+        geo = self.geo
+        free = geo.full & ~shaded
+        checked, cuts, joined = self.memo.get(free, (0, 0, False))
+        if unshaded and not joined:  # ``joined``: the non-shaded cells are known to form one region
+            comp = geo.flood(unshaded & -unshaded, free)
+            if unshaded & ~comp:
+                return None
+            if comp != free:
+                out = list(bits(free & ~comp))
+                for i in out:
+                    dom[i] = SHADED
+                return out
+            joined = True
+        open_cells = free & ~unshaded
+        if open_cells & ~checked:
+            cuts |= cut_cells(free, geo, open_cells & ~checked)
+            checked |= open_cells
+        self.memo[free] = (checked, cuts, joined)
+        out = list(bits(cuts & open_cells))
+        for i in out:
+            dom[i] = UNSHADED
+        return out
+
+    def satisfied(self, values) -> bool:
+        m = 0
+        for i, v in enumerate(values):
+            if v == 0:
+                m |= 1 << i
+        return self.geo.connected(m)
+
+
+@lru_cache(maxsize=16)
+def _static(n: int) -> tuple[list[str], list[tuple[str, list[int]]], NoTouch]:
+    """Cell names, the lines (label, cells) and the (stateless, shared) rule-2 constraint of an n x n grid."""
+    lines = [(f"row {r}", [r * n + c for c in range(n)]) for r in range(n)]
+    lines += [(f"column {c}", [r * n + c for r in range(n)]) for c in range(n)]
+    return [cname(i, n) for i in range(n * n)], lines, NoTouch(n)
+
+
+class Model:
+    """The CSP of one grid: per row/column and repeated number, at most one of its cells unshaded (rule 1,
+    ``Count``); :class:`NoTouch` (rule 2); :class:`Connected` (rule 3). ``kinds[ci]`` describes constraint
+    ``ci`` for the trace: ("line", label, number), ("touch",) or ("conn",)."""
+
+    def __init__(self, grid):
+        self.n = n = len(grid)
+        self.vals = vals = [int(v) for row in grid for v in row]
+        names, lines, no_touch = _static(n)
+        self.csp = csp = CSP([UNSHADED | SHADED] * (n * n), names=names)
+        self.kinds: list[tuple] = []
+        for label, cells in lines:
+            groups: dict[int, list[int]] = {}
+            for i in cells:
+                groups.setdefault(vals[i], []).append(i)
+            for v, group in sorted(groups.items()):
+                if len(group) > 1:
+                    csp.add(Count(group, UNSHADED, 0, 1, label=f"{label} ({v})"))
+                    self.kinds.append(("line", label, v))
+        csp.add(no_touch)
+        self.kinds.append(("touch",))
+        csp.add(Connected(n))
+        self.kinds.append(("conn",))
+
+    def shaded(self, values) -> Cells:
+        return tuple(divmod(i, self.n) for i, v in enumerate(values) if v == 1)
+
+    def name(self, i: int) -> str:
+        return cname(i, self.n)
+
+    def names(self, cells) -> str:
+        return ", ".join(self.name(i) for i in cells)
+
+    # ----- trace wording of the engine's log events -----------------------------------------------------------
+    def deduce(self, ci: int, changes, before) -> str:
+        kind = self.kinds[ci]
+        cells = [v for v, _, _ in changes]
+        if kind[0] == "line":
+            keep = next(v for v in self.csp.constraints[ci].vars if before[v] == UNSHADED)
+            _, label, num = kind
+            return (f"{self.name(keep)} keeps its {num} unshaded, so the other {num} in {label} at "
+                    f"{self.names(cells)} must be shaded.")
+        if kind[0] == "touch":
+            nbrs = Geometry.of(self.n).nbrs
+            by: dict[int, list[int]] = {}
+            for i in cells:
+                by.setdefault(next(j for j in bits(nbrs[i]) if before[j] == SHADED), []).append(i)
+            return " ".join(f"{self.name(a)} is shaded, so its neighbour{'s' if len(near) > 1 else ''} "
+                            f"{self.names(near)} stay{'' if len(near) > 1 else 's'} unshaded."
+                            for a, near in by.items())
+        shade = [v for v, _, after in changes if after == SHADED]
+        keep = [v for v, _, after in changes if after == UNSHADED]
+        if shade:
+            return (f"{self.names(shade)} can no longer reach the other unshaded cells, so "
+                    f"{'they' if len(shade) > 1 else 'it'} must be shaded.")
+        return (f"shading {self.names(keep)} would split the remaining cells apart, so "
+                f"{'they stay' if len(keep) > 1 else 'it stays'} unshaded.")
+
+    def fail(self, ci: int, before) -> str:
+        kind = self.kinds[ci]
+        cvars = self.csp.constraints[ci].vars
+        if kind[0] == "line":
+            two = [v for v in cvars if before[v] == UNSHADED][:2]
+            return f"Contradiction: {kind[1]} would keep {kind[2]} unshaded twice, at {self.names(two)}."
+        geo = Geometry.of(self.n)
+        shaded, unshaded = cell_masks(before)
+        if kind[0] == "touch":
+            a = next(bits(geo.adjacent(shaded) & shaded))
+            b = next(bits(geo.nbrs[a] & shaded))
+            return f"Contradiction: {self.names((a, b))} would both be shaded side by side."
+        first = unshaded & -unshaded
+        cut = unshaded & ~geo.flood(first, geo.full & ~shaded)
+        other = next(bits(cut), first.bit_length() - 1)
+        return (f"Contradiction: the shaded cells cut {self.name(first.bit_length() - 1)} off from "
+                f"{self.name(other)}.")
+
+    def explain(self, log: list) -> list[str]:
+        vals = self.vals
+        return explain_search(
+            log, deduce=self.deduce, fail=self.fail,
+            leaf_fail=lambda ci: "Contradiction: the unshaded cells are not one connected region.",
+            guess=lambda var, value, cands: (f"Suppose {self.name(var)} ({vals[var]}) "
+                                             f"{'is shaded' if value else 'stays unshaded'}."),
+            undo=lambda var, value: (f"That fails, so {self.name(var)} "
+                                     f"{'stays unshaded' if value else 'must be shaded'}."),
+            stuck="No rule forces anything more, so try the first undecided cell (row by row) and follow it.",
+            dead_lines=DEAD_BRANCH_LINES)
 
 
 def latin_square(rng: np.random.Generator, n: int) -> list[list[int]]:
@@ -163,10 +330,6 @@ def latin_square(rng: np.random.Generator, n: int) -> list[list[int]]:
     rows = rng.permutation(n).tolist()
     cols = rng.permutation(n).tolist()
     return [[first[(rows[r] + cols[c]) % n] for c in range(n)] for r in range(n)]
-
-
-def mask_cells(mask: int, n: int) -> Cells:
-    return tuple(divmod(i, n) for i in bits(mask))
 
 
 def answer_text(cells) -> str:
@@ -190,158 +353,6 @@ def parse_cell_set(text: str, max_chars: int) -> Cells:
         raise ParseError("coordinates must be integers")
     pairs = parse_coords(text, max_chars=max_chars, max_items=5_000)
     return tuple(sorted(set(pairs)))
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# rule-based deduction (trace)
-
-
-class Contradiction(Exception):
-    pass
-
-
-class Deducer:
-    """Shaded / unshaded masks with the three rules as propagators; records sentences."""
-
-    def __init__(self, grid):
-        self.n = n = len(grid)
-        self.geo = Geometry.of(n)
-        self.vals = [int(v) for row in grid for v in row]
-        lines = []
-        for r in range(n):
-            lines.append((f"row {r}", [r * n + c for c in range(n)]))
-        for c in range(n):
-            lines.append((f"column {c}", [r * n + c for r in range(n)]))
-        self.lines = lines
-        self.line_of = [[k for k, (_, cells) in enumerate(lines) if i in cells] for i in range(n * n)]
-
-    def name(self, i: int) -> str:
-        return cname(i, self.n)
-
-    def propagate(self, S: int, U: int, out: list[str] | None):
-        """Apply the rules until nothing changes; returns (S, U) or raises Contradiction(reason)."""
-        geo, vals = self.geo, self.vals
-        while True:
-            changed = False
-            # a shaded cell keeps its neighbours unshaded
-            for i in bits(S):
-                nb = geo.nbrs[i]
-                if nb & S:
-                    j = next(bits(nb & S))
-                    raise Contradiction(f"{self.name(i)} and {self.name(j)} would both be shaded side by side")
-                new = nb & ~U
-                if new:
-                    U |= new
-                    changed = True
-                    if out is not None:
-                        out.append(f"{self.name(i)} is shaded, so its neighbour"
-                                   f"{'s' if new & (new - 1) else ''} "
-                                   f"{', '.join(self.name(j) for j in bits(new))} stay"
-                                   f"{'' if new & (new - 1) else 's'} unshaded.")
-            # an unshaded number forces its duplicates in the row and column to be shaded
-            for i in bits(U):
-                v = vals[i]
-                for k in self.line_of[i]:
-                    label, cells = self.lines[k]
-                    for j in cells:
-                        if j != i and vals[j] == v:
-                            if (U >> j) & 1:
-                                raise Contradiction(f"{label} would keep {v} unshaded twice, at {self.name(i)} "
-                                                    f"and {self.name(j)}")
-                            if not (S >> j) & 1:
-                                S |= 1 << j
-                                changed = True
-                                if out is not None:
-                                    out.append(f"{self.name(i)} keeps its {v} unshaded, so the other {v} in "
-                                               f"{label} at {self.name(j)} must be shaded.")
-            if changed:
-                continue
-            # connectivity: every unshaded cell must reach the others through non-shaded cells
-            free = geo.full & ~S
-            if U:
-                first = U & -U
-                comp = geo.flood(first, free)
-                if U & ~comp:
-                    j = next(bits(U & ~comp))
-                    raise Contradiction(f"the shaded cells would cut {self.name(first.bit_length() - 1)} off from "
-                                        f"{self.name(j)}")
-                for i in bits(free & ~U):
-                    rest = free & ~(1 << i)
-                    if geo.flood(first, rest) & U != U:
-                        U |= 1 << i
-                        changed = True
-                        if out is not None:
-                            out.append(f"shading {self.name(i)} would split the unshaded cells apart, so "
-                                       f"{self.name(i)} stays unshaded.")
-                        break
-            if not changed:
-                return S, U
-
-    def duplicates(self, S: int, U: int) -> list[int]:
-        """Undecided cells whose number still appears in another non-shaded cell of their row or column."""
-        out = []
-        for i in bits(self.geo.full & ~S & ~U):
-            v = self.vals[i]
-            if any(j != i and self.vals[j] == v and not (S >> j) & 1
-                   for k in self.line_of[i] for j in self.lines[k][1]):
-                out.append(i)
-        return out
-
-    def quiet(self, S: int, U: int):
-        try:
-            return self.propagate(S, U, None)
-        except Contradiction as err:
-            return str(err)
-
-    def solve(self, S: int, U: int, out: list[str], depth: int = 0, counters: dict | None = None):
-        """Deduce, then test single hypotheses, then branch. Returns the final shaded mask or None."""
-        counters = counters if counters is not None else {"hypotheses": 0, "guesses": 0, "deductions": 0}
-        while True:
-            before = len(out)
-            try:
-                S, U = self.propagate(S, U, out)
-            except Contradiction as err:
-                out.append(f"Contradiction: {err}.")
-                return None
-            counters["deductions"] += len(out) - before
-            dups = self.duplicates(S, U)
-            if not dups:
-                rest = self.geo.full & ~S & ~U
-                if rest:
-                    out.append("No number repeats among the cells that are not shaded any more, so the remaining "
-                               f"cells {', '.join(self.name(i) for i in bits(rest))} stay unshaded.")
-                    U |= rest
-                return S
-            progress = False
-            for i in dups:
-                counters["hypotheses"] += 1
-                res = self.quiet(S, U | (1 << i))
-                if isinstance(res, str):
-                    out.append(f"If {self.name(i)} ({self.vals[i]}) stayed unshaded, {res}; so {self.name(i)} "
-                               "is shaded.")
-                    S |= 1 << i
-                    progress = True
-                    break
-                res = self.quiet(S | (1 << i), U)
-                if isinstance(res, str):
-                    out.append(f"If {self.name(i)} ({self.vals[i]}) were shaded, {res}; so {self.name(i)} stays "
-                               "unshaded.")
-                    U |= 1 << i
-                    progress = True
-                    break
-            if progress:
-                continue
-            i = dups[0]
-            counters["guesses"] += 1
-            out.append(f"No single cell is forced; suppose {self.name(i)} ({self.vals[i]}) stays unshaded.")
-            sub: list[str] = []
-            res = self.solve(S, U | (1 << i), sub, depth + 1, counters)
-            if res is not None:
-                out.extend(sub)
-                return res
-            out.extend(sub[:6] + (["..."] if len(sub) > 7 else []) + (sub[-1:] if len(sub) > 6 else []))
-            out.append(f"That fails, so {self.name(i)} is shaded.")
-            S |= 1 << i
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -385,9 +396,10 @@ class Hitori(CellStepMixin, Task):
                     cand = [(k, c) for k in range(n) if not (shaded >> (k * n + c)) & 1]
                 rr, cc = cand[int(rng.integers(len(cand)))]
                 square[r][c] = square[rr][cc]
-            found, _ = search(square, 2)
-            if len(found) == 1:
-                return {"n": n, "grid": square}, mask_cells(found[0], n)
+            model = Model(square)
+            res = model.csp.search(2)
+            if res.count == 1:
+                return {"n": n, "grid": square}, model.shaded(res.solutions[0])
         raise GenerationError(f"Hitori: no unique {n}x{n} puzzle in {MAX_DRAWS} draws")  # pragma: no cover
 
     @staticmethod
@@ -396,23 +408,28 @@ class Hitori(CellStepMixin, Task):
 
     # ----- solving ---------------------------------------------------------------------------------------------
     def solve(self, inst: Instance) -> Cells:
-        found, _ = search(inst.state["grid"], 1)
-        if not found:
+        model = Model(inst.state["grid"])
+        values = model.csp.solve()
+        if values is None:
             raise ValueError("this Hitori has no solution")
-        return mask_cells(found[0], self.size(inst))
+        return model.shaded(values)
 
     def format_answer(self, inst: Instance, solution: Any) -> str:
         return answer_text(solution)
 
     def count(self, inst: Instance, limit: int = 2) -> int:
-        return len(search(inst.state["grid"], limit)[0])
+        return Model(inst.state["grid"]).csp.count_solutions(limit)
 
     def stats(self, inst: Instance) -> dict:
         n = self.size(inst)
-        _, nodes = search(inst.state["grid"], 2)
-        counters = {"hypotheses": 0, "guesses": 0, "deductions": 0}
-        Deducer(inst.state["grid"]).solve(0, 0, [], counters=counters)
-        return {"n": n, "shaded": len(self.solution(inst)), "search_nodes": nodes, **counters}
+        model = Model(inst.state["grid"])
+        res = model.csp.search(2)
+        log: list = []
+        model.csp.search(1, log=log)
+        return {"n": n, "shaded": len(self.solution(inst)), "search_nodes": res.nodes,
+                "propagations": res.propagations,
+                "guesses": sum(1 for ev in log if ev[0] == "branch"),
+                "deductions": sum(len(ev[2]) for ev in log if ev[0] == "deduce")}
 
     # ----- verification ----------------------------------------------------------------------------------------
     def check(self, inst: Instance, answer: str) -> Verdict:
@@ -527,18 +544,19 @@ class Hitori(CellStepMixin, Task):
     def trace(self, inst: Instance) -> str:
         n = self.size(inst)
         grid = inst.state["grid"]
-        ded = Deducer(grid)
-        body: list[str] = []
-        S = ded.solve(0, 0, body)
-        cells = mask_cells(S, n) if S is not None else self.solution(inst)
-        if self.check_cells(inst, cells).correct is False:  # pragma: no cover - the deducer is complete
-            cells = self.solution(inst)
+        model = Model(grid)
+        log: list = []
+        res = model.csp.search(1, log=log)
+        if not res.solutions:
+            raise ValueError("this Hitori has no solution")
+        cells = model.shaded(res.solutions[0])
         shaded = set(cells)
         lines = [f"Hitori {n}x{n}; cells are (row, column), 0-based. Grid:",
                  *(" ".join(str(v) for v in row) for row in grid),
                  "Rules: no number twice among unshaded cells of a line; shaded cells never touch; unshaded cells "
-                 "connected. Deduce cell by cell:",
-                 *body,
+                 "connected (so a cell whose shading would split the other cells stays unshaded, and a cell cut "
+                 "off from the unshaded cells must be shaded). Deduce cell by cell:",
+                 *model.explain(log),
                  "Final grid (# = shaded):",
                  *(" ".join("#" if (r, c) in shaded else str(grid[r][c]) for c in range(n)) for r in range(n)),
                  "Every row and column has distinct unshaded numbers, no shaded cells touch, and the unshaded "
@@ -560,7 +578,7 @@ class Hitori(CellStepMixin, Task):
             raise RecordError("initial_state must be a square grid of size 2..10")
         if any(not 1 <= v <= n for row in grid for v in row):
             raise RecordError(f"grid numbers must be 1..{n}")
-        if not search(grid, 1)[0]:
+        if Model(grid).csp.solve() is None:
             raise RecordError("the grid has no valid shading")
         return {"n": n, "grid": grid}
 
@@ -625,4 +643,4 @@ def _line_ok(label: str, cells, grid, shaded) -> tuple[bool, str]:
 
 TASK = Hitori()
 
-__all__ = ["LEVEL_SIZE", "TASK", "Hitori", "parse_cell_set", "search"]
+__all__ = ["LEVEL_SIZE", "TASK", "Connected", "Hitori", "Model", "NoTouch", "cut_cells", "parse_cell_set"]
