@@ -69,9 +69,54 @@ def test_level_parameters_and_uniqueness(instances, level):
 
 
 def test_levels_get_harder(instances):
-    for key in ("n", "blanks", "initial_candidates", "search_nodes"):
-        med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv][:15]]) for lv in range(1, 6)}
+    stats = {lv: [TASK.stats(i) for i in instances[lv][:15]] for lv in range(1, 6)}
+    for key in ("n", "blanks", "initial_candidates", "propagations", "deductions"):
+        med = {lv: np.median([s[key] for s in stats[lv]]) for lv in range(1, 6)}
         assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
+    for lv in range(1, 6):  # the engine's propagation settles the uniqueness count without branching mostly
+        assert all(s["search_nodes"] >= 1 and s["guesses"] >= 0 for s in stats[lv])
+
+
+def test_engine_model_matches_the_rules():
+    """The CSP over pair ids: its solutions are exactly the Graeco-Latin squares (all 3x3 ones: 72), the
+    uniqueness count stops at 2, and a square's own givens leave one completion."""
+    csp = mod.build_csp(3)
+    res = csp.search(1000)
+    assert res.complete and res.count == 72
+    for values in res.solutions:
+        assert mod.is_graeco_latin(mod.values_grid(3, values))
+    assert csp.count_solutions(2) == 2
+    for n in (4, 5, 7, 8):
+        sq = mod.random_square(np.random.default_rng(n), n)
+        givens = [[mod.pair_text(p) for p in row] for row in sq]
+        csp = mod.build_csp(n)
+        dom = mod.givens_domains(csp, n, givens)
+        assert csp.count_solutions(2, domains=dom) == 1
+        assert mod.values_grid(n, csp.solve(domains=dom)) == sq
+        # the letter / number projections of the bit layout
+        line = csp.constraints[0]
+        for letter in range(n):
+            for number in range(1, n + 1):
+                m = 1 << mod.pair_id(n, (letter, number))
+                assert mod.pair_of(n, mod.pair_id(n, (letter, number))) == (letter, number)
+                assert line.letters(m) == 1 << (letter * (n + 1) + n) and line.numbers(m) == 1 << (number - 1)
+                assert line.letter_pairs(line.letters(m)) & m and line.number_pairs(line.numbers(m)) & m
+    # a line that repeats a letter among fixed cells is refuted by the propagator
+    csp = mod.build_csp(3)
+    dom = mod.givens_domains(csp, 3, [["A1", "A2", None], [None] * 3, [None] * 3])
+    assert csp.propagate(dom) is None and csp.count_solutions(2, domains=dom) == 0
+
+
+def test_instances_pinned_across_the_engine_port():
+    """The engine-based carving makes the same exact uniqueness decisions as the former private solver, so the
+    instances did not change (givens computed with the pre-port generator)."""
+    pinned = {(2, 0): ["C2|A1|..|D3", "..|..|..|A2", "A4|..|..|B1", "..|B2|A3|C4"],
+              (4, 1): ["G1|E4|..|..|A2|B7|..", "A7|..|B4|E6|F1|G3|D2", "..|..|..|..|D7|..|..", "C6|..|D1|..|B5|..|..",
+                       "D4|G2|A6|..|..|..|..", "..|D3|E7|..|..|C1|..", "E5|A1|..|..|C4|..|.."]}
+    for (level, seed), rows in pinned.items():
+        state, square = TASK.generate(np.random.default_rng(seed), level)
+        assert ["|".join(g or ".." for g in row) for row in state["givens"]] == rows
+        assert mod.is_graeco_latin(square)
 
 
 def test_determinism():
@@ -162,7 +207,8 @@ def test_pair_rule_and_partial_score():
 
 def test_alternative_solutions_accepted():
     inst = make([[None] * 3 for _ in range(3)])
-    sols = mod.Solver(3, [[None] * 3 for _ in range(3)]).search(100)
+    csp = mod.build_csp(3)
+    sols = [mod.values_grid(3, v) for v in csp.search(100).solutions]
     assert len(sols) > 2
     for sol in sols:
         assert TASK.verify(inst, mod.grid_text(sol)).correct
@@ -170,7 +216,8 @@ def test_alternative_solutions_accepted():
     base = mod.random_square(np.random.default_rng(3), 4)
     givens = [[mod.pair_text(base[r][c]) if (r, c) in {(0, 0), (1, 2)} else None for c in range(4)] for r in range(4)]
     inst = make(givens, 2)
-    sols = mod.Solver(4, mod.cells_of(4, givens)).search(5)
+    csp = mod.build_csp(4)
+    sols = [mod.values_grid(4, v) for v in csp.search(5, domains=mod.givens_domains(csp, 4, givens)).solutions]
     assert len(sols) >= 2
     for sol in sols:
         assert TASK.verify(inst, mod.grid_text(sol)).correct
@@ -344,11 +391,20 @@ def test_render_and_prompts(instances):
 
 def test_trace_ends_in_verifying_answer(instances):
     picked = [instances[lv][0] for lv in range(1, 6)]
-    guessing = [i for i in instances[5] if TASK.stats(i)["guesses"] > 0][:2]
-    assert guessing
+    # generated puzzles are mostly settled by propagation; sparse hand-made grids need the engine's guesses
+    rng = np.random.default_rng(11)
+    guessing = []
+    for n, keep in ((5, 4), (5, 8)):
+        sq = mod.random_square(rng, n)
+        cells = set(rng.permutation(n * n)[:keep].tolist())
+        givens = [[mod.pair_text(sq[r][c]) if r * n + c in cells else None for c in range(n)] for r in range(n)]
+        inst = make(givens, mod.SIZE_LEVEL[n])
+        assert TASK.stats(inst)["guesses"] > 0
+        guessing.append(inst)
     for inst in picked + guessing:
         trace = TASK.trace(inst)
         assert "Answer: " in trace.splitlines()[-inst.state["n"]]
         assert set(trace) <= CHARSET
         assert TASK.verify(inst, extract_answer(trace)).correct
-    assert "Guess" in TASK.trace(guessing[0]) and "the only unused pair is" in TASK.trace(picked[2])
+    assert "Guess" in TASK.trace(guessing[0]) and "fits only in" in TASK.trace(picked[4])
+    assert "Row 1: has letter" in TASK.trace(picked[2])

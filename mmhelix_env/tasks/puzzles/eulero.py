@@ -5,9 +5,10 @@ Generation (spec/tasks/Eulero.md): an orthogonal pair of Latin squares from a fi
 polynomials x²+x+1 and x³+x+1), then random row and column permutations, letter and number relabellings
 and an optional transpose; the square is validated, then cells are visited in a random order and blanked
 while the puzzle keeps exactly one solution (an exact test: no completion with that cell different), down
-to the level's blank count (a draw that misses it is redrawn). Solver and counter: bitmask MRV
-backtracking over the blank cells; a cell's candidates are (free letters of its row and column) ×
-(free numbers of its row and column) minus the pairs already used.
+to the level's blank count (a draw that misses it is redrawn; ``CSP.carve``). Solver, counter (limit 2) and
+trace: the shared CSP engine (core.csp) over one variable per cell whose value is a pair id; the pairs are all
+different (the engine's AllDifferent) and each row and column holds every letter and every number once
+(LineLetters / LineNumbers, all-different constraints on the letter / number projection of the pairs).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import numpy as np
 from PIL import ImageDraw
 
 from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, record_field
-from ...core.grid_puzzle import CellStepMixin, Checklist
+from ...core.csp import CSP, AllDifferent, BudgetExceeded, Constraint, explain_search, single, values_of
+from ...core.grid_puzzle import CellStepMixin, Checklist, cell_names
 from ...core.parsing import bounded
 from ...render.canvas import draw_text, fit_font
 from ...render.puzzle_grid import Board, render_board
@@ -102,126 +104,205 @@ def random_square(rng: np.random.Generator, n: int) -> PairGrid:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# solver
+# the CSP model (shared engine, core.csp)
+#
+# One variable per cell (r·n + c); its value is the pair id letter·(n+1) + number − 1, so a domain is a bit set of
+# n chunks of n+1 bits: chunk L holds the numbers still possible with letter L in its low n bits, and its top
+# bit (the guard) is always clear. Pairs unique: the engine's AllDifferent over all cells. Letters and numbers
+# once per row and column: LatinLine below, an all-different on the letter projection and one on the number
+# projection of the line's pairs, computed with bit tricks (no loops over letters):
+#   letters of m: (m + F) & GUARDS, F = 2ⁿ − 1 in every chunk (a chunk's guard is set iff the chunk is non-empty);
+#   numbers of m: the OR of all chunks (three shift-ors reach 8 chunks), low n bits;
+#   a letter set g (guard bits) back to pairs: (g >> n) · (2ⁿ − 1); a number set s back to pairs: s · ONES,
+#   ONES = bit 0 of every chunk (no carries either way).
 
 
-class Solver:
-    """Bitmask MRV search. ``cells`` holds ``(letter, number)`` or None; pair id = letter·n + number − 1."""
+class _Layout:
+    """The bit layout of the pair ids for order n."""
 
-    def __init__(self, n: int, cells):
+    __slots__ = ("n", "width", "full", "ones", "fill", "guards", "shifts")
+
+    def __init__(self, n: int):
+        if not 1 <= n <= 8:
+            raise ValueError(f"Eulero grids have 1-8 rows, not {n}")  # three shift-ors fold at most 8 chunks
         self.n = n
+        self.width = w = n + 1
         self.full = (1 << n) - 1
-        self.row_l = [0] * n
-        self.col_l = [0] * n
-        self.row_n = [0] * n
-        self.col_n = [0] * n
-        self.used = 0
-        self.grid = [[None] * n for _ in range(n)]
-        self.blank: list[tuple[int, int]] = []
-        self.ok = True
-        self.nodes = 0
-        for r in range(n):
-            for c in range(n):
-                p = cells[r][c]
-                if p is None:
-                    self.blank.append((r, c))
-                elif not self.place(r, c, int(p[0]), int(p[1])):
-                    self.ok = False
-
-    def place(self, r: int, c: int, letter: int, number: int) -> bool:
-        lb, nb = 1 << letter, 1 << (number - 1)
-        pb = 1 << (letter * self.n + number - 1)
-        if (self.row_l[r] | self.col_l[c]) & lb or (self.row_n[r] | self.col_n[c]) & nb or self.used & pb:
-            return False
-        self.row_l[r] |= lb
-        self.col_l[c] |= lb
-        self.row_n[r] |= nb
-        self.col_n[c] |= nb
-        self.used |= pb
-        self.grid[r][c] = (letter, number)
-        return True
-
-    def unplace(self, r: int, c: int) -> None:
-        letter, number = self.grid[r][c]
-        lb, nb = ~(1 << letter), ~(1 << (number - 1))
-        self.row_l[r] &= lb
-        self.col_l[c] &= lb
-        self.row_n[r] &= nb
-        self.col_n[c] &= nb
-        self.used &= ~(1 << (letter * self.n + number - 1))
-        self.grid[r][c] = None
-
-    def candidates(self, r: int, c: int) -> int:
-        """Bitmask of pair ids possible at (r, c)."""
-        n = self.n
-        lm = self.full & ~(self.row_l[r] | self.col_l[c])
-        nm = self.full & ~(self.row_n[r] | self.col_n[c])
-        out = 0
-        while lm:
-            low = lm & -lm
-            out |= nm << ((low.bit_length() - 1) * n)
-            lm ^= low
-        return out & ~self.used
-
-    def pick(self, open_cells) -> tuple[int, int, int, int]:
-        """(index in open_cells, r, c, candidates) of an open cell with the fewest candidates."""
-        best = None
-        fewest = 1 << 30
-        for k, (r, c) in enumerate(open_cells):
-            m = self.candidates(r, c)
-            cnt = m.bit_count()
-            if cnt < fewest:
-                best = (k, r, c, m)
-                fewest = cnt
-                if cnt <= 1:
-                    break
-        return best  # type: ignore[return-value]
-
-    def search(self, limit: int = 2, forbid: dict[tuple[int, int], int] | None = None,
-               max_nodes: int | None = None) -> list[list[list]]:
-        """Up to ``limit`` completions; ``forbid`` maps cells to a pair id they must not take."""
-        found: list[list[list]] = []
-        if not self.ok:
-            return found
-        open_cells = list(self.blank)
-        n = self.n
-        forbid = forbid or {}
-
-        def rec() -> bool:
-            self.nodes += 1
-            if max_nodes is not None and self.nodes > max_nodes:
-                raise GenerationError("Eulero: node budget exceeded")
-            if not open_cells:
-                found.append([row[:] for row in self.grid])
-                return len(found) >= limit
-            k, r, c, m = self.pick(open_cells)
-            bad = forbid.get((r, c))
-            if bad is not None:
-                m &= ~(1 << bad)
-            if not m:
-                return False
-            open_cells[k] = open_cells[-1]
-            open_cells.pop()
-            while m:
-                low = m & -m
-                m ^= low
-                p = low.bit_length() - 1
-                self.place(r, c, p // n, p % n + 1)
-                done = rec()
-                self.unplace(r, c)
-                if done:
-                    open_cells.append((r, c))
-                    return True
-            open_cells.append((r, c))
-            return False
-
-        rec()
-        return found
+        self.ones = sum(1 << (k * w) for k in range(n))
+        self.fill = self.ones * self.full  # every pair; also the F of the letter projection
+        self.guards = self.ones << n
+        self.shifts = (w, 2 * w, 4 * w)
 
 
-def cells_of(n: int, givens) -> list[list]:
-    """Givens (strings like ``"A1"`` or None) as (letter index, number) pairs."""
-    return [[None if g is None else (LETTERS.index(g[0]), int(g[1:])) for g in givens[r]] for r in range(n)]
+class LatinLine(Constraint):
+    """A row or column of the Graeco-Latin square: every letter once and every number once (the two projected
+    all-different propagators of :func:`_distinct_groups`, run to a common fixed point)."""
+
+    __slots__ = ("n", "fill", "guards", "full", "ones", "s1", "s2", "s3")
+
+    def __init__(self, vars, n: int, label: str):
+        super().__init__(vars, label)
+        lay = _Layout(n)
+        self.n = n
+        self.fill, self.guards, self.full, self.ones = lay.fill, lay.guards, lay.full, lay.ones
+        self.s1, self.s2, self.s3 = lay.shifts
+
+    def letters(self, m: int) -> int:
+        """The letters of a domain (guard-bit positions)."""
+        return (m + self.fill) & self.guards
+
+    def letter_pairs(self, g: int) -> int:
+        return (g >> self.n) * self.full
+
+    def numbers(self, m: int) -> int:
+        """The numbers of a domain (bit k = number k + 1)."""
+        m |= m >> self.s1
+        m |= m >> self.s2
+        return (m | m >> self.s3) & self.full
+
+    def number_pairs(self, g: int) -> int:
+        return g * self.ones
+
+    def propagate(self, dom: list[int]) -> list[int] | None:
+        """Both projected all-differents at once, to a fixed point: naked singles (a cell whose pairs share one
+        letter removes that letter's pairs from the other cells), hidden singles (n cells for n letters, so a
+        letter with one possible cell keeps only its pairs there) and the pigeonhole test; numbers alike."""
+        vs = self.vars
+        fill, guards, full, ones, sh = self.fill, self.guards, self.full, self.ones, self.n
+        s1, s2, s3 = self.s1, self.s2, self.s3
+        lg: list[int] = []
+        ng: list[int] = []
+        fl = ol = tl = fn = on = tn = 0
+        open_l = open_n = 0
+        for v in vs:  # the projections and their summary in one pass
+            m = dom[v]
+            a = (m + fill) & guards
+            x = m | m >> s1
+            x |= x >> s2
+            b = (x | x >> s3) & full
+            lg.append(a)
+            ng.append(b)
+            if a & (a - 1):
+                tl |= ol & a
+                ol |= a
+                open_l += 1
+            elif fl & a or not a:
+                return None
+            else:
+                fl |= a
+            if b & (b - 1):
+                tn |= on & b
+                on |= b
+                open_n += 1
+            elif fn & b:
+                return None
+            else:
+                fn |= b
+        if not (open_l or open_n):  # every pair decided, letters and numbers all different
+            return []
+        changed: list[int] = []
+        first = True
+        while True:
+            if first:
+                first = False
+            else:
+                fl = ol = tl = fn = on = tn = 0
+                open_l = open_n = 0
+                for a, b in zip(lg, ng):
+                    if a & (a - 1):
+                        tl |= ol & a
+                        ol |= a
+                        open_l += 1
+                    elif fl & a or not a:
+                        return None
+                    else:
+                        fl |= a
+                    if b & (b - 1):
+                        tn |= on & b
+                        on |= b
+                        open_n += 1
+                    elif fn & b:
+                        return None
+                    else:
+                        fn |= b
+            naked_l = ol & fl
+            naked_n = on & fn
+            ol &= ~fl
+            on &= ~fn
+            if ol.bit_count() < open_l or on.bit_count() < open_n:  # pigeonhole
+                return None
+            hid_l = ol & ~tl
+            hid_n = on & ~tn
+            if not (naked_l or naked_n or hid_l or hid_n):
+                return changed
+            drop_l = ~((fl >> sh) * full)
+            drop_n = ~(fn * ones)
+            i = -1
+            for a, b in zip(lg, ng):
+                i += 1
+                open_a = a & (a - 1)
+                if not (open_a or b & (b - 1)):
+                    continue
+                v = vs[i]
+                m = dom[v]
+                nm = m
+                if open_a:
+                    if naked_l:
+                        nm &= drop_l
+                    h = a & hid_l
+                    if h:
+                        if h & (h - 1):
+                            return None
+                        nm &= (h >> sh) * full
+                if b & (b - 1):
+                    if naked_n:
+                        nm &= drop_n
+                    h = b & hid_n
+                    if h:
+                        if h & (h - 1):
+                            return None
+                        nm &= h * ones
+                if nm != m:
+                    if not nm:
+                        return None
+                    dom[v] = nm
+                    changed.append(v)
+                    lg[i] = (nm + fill) & guards
+                    x = nm | nm >> s1
+                    x |= x >> s2
+                    ng[i] = (x | x >> s3) & full
+
+    def satisfied(self, values) -> bool:
+        pairs = [pair_of(self.n, values[v]) for v in self.vars]
+        return len({p[0] for p in pairs}) == len(pairs) == len({p[1] for p in pairs})
+
+
+def build_csp(n: int) -> CSP:
+    """The Graeco-Latin square of order n as a CSP over pair ids (see above)."""
+    csp = CSP([_Layout(n).fill] * (n * n), names=cell_names(n, n, 1))
+    for k in range(n):
+        csp.add(LatinLine([k * n + c for c in range(n)], n, f"row {k + 1}"))
+        csp.add(LatinLine([r * n + k for r in range(n)], n, f"column {k + 1}"))
+    csp.add(AllDifferent(range(n * n), label="the grid"))
+    return csp
+
+
+def pair_id(n: int, p: Pair) -> int:
+    return p[0] * (n + 1) + p[1] - 1
+
+
+def pair_of(n: int, pid: int) -> Pair:
+    return (pid // (n + 1), pid % (n + 1) + 1)
+
+
+def givens_domains(csp: CSP, n: int, givens) -> list[int]:
+    """The CSP's domains with the given cells fixed (givens are strings like ``"A1"`` or None)."""
+    return csp.fixed([None if g is None else pair_id(n, (LETTERS.index(g[0]), int(g[1:]))) for row in givens
+                      for g in row])
+
+
+def values_grid(n: int, values) -> PairGrid:
+    return tuple(tuple(pair_of(n, values[r * n + c]) for c in range(n)) for r in range(n))
 
 
 def pair_text(p: Pair) -> str:
@@ -230,25 +311,6 @@ def pair_text(p: Pair) -> str:
 
 def grid_text(grid) -> str:
     return "\n".join("|".join(pair_text(p) for p in row) for row in grid)
-
-
-def carve(rng: np.random.Generator, square: PairGrid, blanks: int) -> list[list]:
-    """Blank cells in a random order while the puzzle stays unique (no completion differing at that cell)."""
-    n = len(square)
-    cells: list[list] = [list(row) for row in square]
-    removed = 0
-    for idx in rng.permutation(n * n).tolist():
-        if removed >= blanks:
-            break
-        r, c = divmod(idx, n)
-        letter, number = square[r][c]
-        cells[r][c] = None
-        other = Solver(n, cells).search(1, forbid={(r, c): letter * n + number - 1})
-        if other:
-            cells[r][c] = square[r][c]
-        else:
-            removed += 1
-    return cells
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -348,9 +410,11 @@ class Eulero(CellStepMixin, Task):
             square = random_square(rng, n)
             if not is_graeco_latin(square):  # pragma: no cover - orthogonal by construction
                 raise GenerationError("Eulero: the field construction gave no Graeco-Latin square")
-            cells = carve(rng, square, blanks)
-            if sum(1 for row in cells for p in row if p is None) == blanks:
-                givens = [[None if p is None else pair_text(p) for p in row] for row in cells]
+            flat = [pair_id(n, p) for row in square for p in row]
+            kept = set(build_csp(n).carve(flat, rng.permutation(n * n).tolist(), n * n - blanks))
+            if len(kept) == n * n - blanks:
+                givens = [[pair_text(square[r][c]) if r * n + c in kept else None for c in range(n)]
+                          for r in range(n)]
                 return {"n": n, "givens": givens}, square
         raise GenerationError(f"Eulero: blank target {blanks} missed {MAX_DRAWS} times")  # pragma: no cover
 
@@ -358,32 +422,41 @@ class Eulero(CellStepMixin, Task):
     def size(inst: Instance) -> int:
         return int(inst.state["n"])
 
-    def solver(self, inst: Instance) -> Solver:
+    def csp(self, inst: Instance) -> tuple[CSP, list[int]]:
+        """The engine model and the domains with the givens fixed."""
         n = self.size(inst)
-        return Solver(n, cells_of(n, inst.state["givens"]))
+        csp = build_csp(n)
+        return csp, givens_domains(csp, n, inst.state["givens"])
 
     # ----- solving ---------------------------------------------------------------------------------------------
     def solve(self, inst: Instance) -> PairGrid:
-        found = self.solver(inst).search(1)
-        if not found:
+        csp, dom = self.csp(inst)
+        values = csp.solve(domains=dom)
+        if values is None:
             raise ValueError("this Eulero has no completion")
-        return tuple(tuple(row) for row in found[0])
+        return values_grid(self.size(inst), values)
 
     def format_answer(self, inst: Instance, solution: Any) -> str:
         return grid_text(solution)
 
     def count(self, inst: Instance, limit: int = 2) -> int:
-        return len(self.solver(inst).search(limit))
+        csp, dom = self.csp(inst)
+        return csp.count_solutions(limit, domains=dom)
 
     def stats(self, inst: Instance) -> dict:
-        """Solver work: blank cells, open candidate pairs at the start, nodes of the uniqueness count and of
-        the traced solve."""
+        """Solver work: blank cells, candidate pairs of the blank cells before any deduction (free letters ×
+        free numbers of the row and column, minus the used pairs), engine nodes and propagator calls of the
+        uniqueness count (limit 2), and the cell narrowings and guesses of the traced solve."""
         n = self.size(inst)
-        s = self.solver(inst)
-        cands = sum(s.candidates(r, c).bit_count() for r, c in s.blank)
-        s.search(2)
-        return {"n": n, "blanks": len(s.blank), "initial_candidates": cands, "search_nodes": s.nodes,
-                "guesses": self._solve_log(inst)[1]}
+        csp, dom = self.csp(inst)
+        res = csp.search(2, domains=dom)
+        log: list = []
+        csp.search(1, domains=dom, log=log)
+        return {"n": n, "blanks": sum(1 for m in dom if m & (m - 1)),
+                "initial_candidates": _initial_candidates(n, dom), "search_nodes": res.nodes,
+                "propagations": res.propagations,
+                "deductions": sum(len(ev[2]) for ev in log if ev[0] == "deduce"),
+                "guesses": sum(1 for ev in log if ev[0] == "branch")}
 
     # ----- verification ----------------------------------------------------------------------------------------
     def check(self, inst: Instance, answer: str) -> Verdict:
@@ -480,99 +553,25 @@ class Eulero(CellStepMixin, Task):
         raise ValueError(f"unknown modality {modality!r}; use 'image' or 'text'")
 
     # ----- trace -----------------------------------------------------------------------------------------------
-    def _solve_log(self, inst: Instance) -> tuple[list[str], int, PairGrid]:
-        """Lines of a traced MRV solve (forced cells, guesses, contradictions, undos), the guess count and the
-        solution."""
-        s = self.solver(inst)
-        n = s.n
-        open_cells = list(s.blank)
-        guesses = 0
-
-        def cands_text(m: int) -> str:
-            out = []
-            while m:
-                low = m & -m
-                m ^= low
-                p = low.bit_length() - 1
-                out.append(f"{LETTERS[p // n]}{p % n + 1}")
-            return ", ".join(out)
-
-        def why(r: int, c: int) -> str:
-            lm = s.full & ~(s.row_l[r] | s.col_l[c])
-            nm = s.full & ~(s.row_n[r] | s.col_n[c])
-            letters = ",".join(LETTERS[i] for i in range(n) if lm >> i & 1) or "none"
-            numbers = ",".join(str(i + 1) for i in range(n) if nm >> i & 1) or "none"
-            return f"letters {letters} and numbers {numbers} are free in its row and column"
-
-        def rec(depth: int) -> tuple[bool, list[str]]:
-            nonlocal guesses
-            lines: list[str] = []
-            pad = "  " * depth
-            placed: list[tuple[int, int]] = []
-            while open_cells:
-                k, r, c, m = s.pick(open_cells)
-                cnt = m.bit_count()
-                if cnt == 0:
-                    lines.append(f"{pad}Contradiction: cell ({r + 1},{c + 1}) has no possible pair ({why(r, c)}, "
-                                 "but every such pair is already used).")
-                    for rr, cc in reversed(placed):
-                        s.unplace(rr, cc)
-                        open_cells.append((rr, cc))
-                    return False, lines
-                if cnt == 1:
-                    p = m.bit_length() - 1
-                    lines.append(f"{pad}Cell ({r + 1},{c + 1}): {why(r, c)}; the only unused pair is "
-                                 f"{cands_text(m)}, so it goes there.")
-                    s.place(r, c, p // n, p % n + 1)
-                    open_cells[k] = open_cells[-1]
-                    open_cells.pop()
-                    placed.append((r, c))
-                    continue
-                open_cells[k] = open_cells[-1]
-                open_cells.pop()
-                lines.append(f"{pad}No cell is forced. Cell ({r + 1},{c + 1}) has the fewest options: "
-                             f"{cands_text(m)}.")
-                while m:
-                    low = m & -m
-                    m ^= low
-                    p = low.bit_length() - 1
-                    guesses += 1
-                    s.place(r, c, p // n, p % n + 1)
-                    lines.append(f"{pad}Guess ({r + 1},{c + 1}) = {LETTERS[p // n]}{p % n + 1}.")
-                    ok, sub = rec(depth + 1)
-                    if ok:
-                        lines += sub
-                        return True, lines
-                    if len(sub) > DEAD_BRANCH_LINES:
-                        sub = sub[:DEAD_BRANCH_LINES - 1] + [f"{pad}  ... ({len(sub) - DEAD_BRANCH_LINES} more "
-                                                             "lines) ...", sub[-1]]
-                    lines += sub
-                    lines.append(f"{pad}So ({r + 1},{c + 1}) = {LETTERS[p // n]}{p % n + 1} is impossible; undo it.")
-                    s.unplace(r, c)
-                open_cells.append((r, c))
-                for rr, cc in reversed(placed):
-                    s.unplace(rr, cc)
-                    open_cells.append((rr, cc))
-                return False, lines
-            return True, lines
-
-        ok, lines = rec(0)
-        if not ok or not s.ok:
-            raise ValueError("this Eulero has no completion")
-        return lines, guesses, tuple(tuple(row) for row in s.grid)
-
     def trace(self, inst: Instance) -> str:
         n = self.size(inst)
-        lines, _, solution = self._solve_log(inst)
+        csp, dom = self.csp(inst)
+        log: list = []
+        res = csp.search(1, domains=dom, log=log)
+        if not res.solutions:
+            raise ValueError("this Eulero has no completion")
         head = [f"Complete the {n}x{n} grid: letters A-{LETTERS[n - 1]} and numbers 1-{n} each once per row and "
                 "column, and all pairs different. Cells are (row, column), 1-based.",
                 "Givens (.. = blank):",
                 *("|".join(g if g is not None else ".." for g in row) for row in inst.state["givens"]),
-                "For a blank cell the possible pairs are the letters free in its row and column, times the numbers "
-                "free in its row and column, minus the pairs already in the grid. Repeatedly fill a cell with "
-                "a single possible pair; when none is forced, guess in the cell with the fewest options:"]
-        answer = grid_text(solution)
-        return "\n".join(head + lines + ["Every cell is filled and all rules hold.", "Answer: " + answer])
+                "Every blank cell starts with all pairs as options. Apply the rules until nothing changes: a letter "
+                "(number) placed in a row or column leaves the other cells of that line; a letter (number) with one "
+                "possible cell in a line goes there; a pair already in the grid leaves every other cell; a pair "
+                "with one possible cell goes there. When nothing is forced, guess in the cell with the fewest "
+                "options:"]
+        answer = grid_text(values_grid(n, res.solutions[0]))
+        return "\n".join(head + _format_search(csp, log) + ["Every cell is filled and all rules hold.",
+                                                             "Answer: " + answer])
 
     # ----- reference records -----------------------------------------------------------------------------------
     def record_state(self, record: dict) -> dict:
@@ -603,11 +602,12 @@ class Eulero(CellStepMixin, Task):
             givens.append(row)
         if n == 6:
             raise RecordError("no 6x6 Graeco-Latin square exists (the reference's level-4 records are unsolvable)")
+        csp = build_csp(n)
         try:
-            found = Solver(n, cells_of(n, givens)).search(1, max_nodes=200_000)
-        except GenerationError:
+            found = csp.solve(domains=givens_domains(csp, n, givens), max_nodes=20_000)
+        except BudgetExceeded:
             raise RecordError("the givens could not be completed within the node budget") from None
-        if not found:
+        if found is None:
             raise RecordError("the givens admit no completion")
         return {"n": n, "givens": givens}
 
@@ -686,6 +686,115 @@ def _line_problem(grid, cells, name: str) -> str | None:
     return None
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# trace formatting (words for the engine's search log)
+
+
+def _initial_candidates(n: int, dom) -> int:
+    """Candidate pairs of the open cells when only the givens' letters, numbers and pairs are crossed out."""
+    taken = [0] * (2 * n)  # pairs excluded by the givens of each row (0..n-1) and column (n..2n-1)
+    used = 0
+    lay = _Layout(n)
+    for v, m in enumerate(dom):
+        if not m & (m - 1):
+            r, c = divmod(v, n)
+            letter, number = pair_of(n, m.bit_length() - 1)
+            cut = (lay.full << (letter * lay.width)) | (lay.ones << (number - 1))
+            taken[r] |= cut
+            taken[n + c] |= cut
+            used |= m
+    return sum((m & ~(taken[v // n] | taken[n + v % n] | used)).bit_count()
+               for v, m in enumerate(dom) if m & (m - 1))
+
+
+def _options(n: int, m: int, most: int = 4) -> str:
+    """``B4`` / ``B1, B4 or D2`` / ``7 pairs``."""
+    if m.bit_count() > most:
+        return f"{m.bit_count()} pairs"
+    names = [pair_text(pair_of(n, p)) for p in values_of(m)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _result(csp: CSP, n: int, var: int, new: int) -> str:
+    if single(new) is not None:
+        return f"{csp.name(var)} = {_options(n, new)}"
+    return f"{csp.name(var)} in {{{_options(n, new)}}}"
+
+
+def _reasons(csp: CSP, vars, changes, after, proj, gname, word: str) -> list[str]:
+    """What a projected all-different did, read from the result: a lost letter (number, pair) that another cell
+    of the line now holds was crossed out as taken; any other loss means the cell was the only place left for
+    the one it keeps (a hidden single)."""
+    placed: dict[int, int] = {}
+    for v in vars:
+        g = proj(after[v])
+        if g and not g & (g - 1):
+            placed.setdefault(g, v)
+    taken: dict[int, int] = {}
+    hidden: list[str] = []
+    for var, old, new in changes:
+        lost = proj(old) & ~proj(new)
+        elsewhere = False
+        while lost:
+            g = lost & -lost
+            lost ^= g
+            if placed.get(g, var) != var:
+                taken[g] = placed[g]
+            else:
+                elsewhere = True
+        g = proj(new)
+        if elsewhere and g and not g & (g - 1):
+            hidden.append(f"{word} {gname(g)} fits only in {csp.name(var)}")
+    out = []
+    if taken:
+        items = ", ".join(f"{gname(g)} at {csp.name(v)}" for g, v in sorted(taken.items(), key=lambda kv: kv[1]))
+        out.append(f"has {word} {items}")
+    if hidden:
+        out.append("; ".join(hidden))
+    return out
+
+
+def _deduction(csp: CSP, n: int, ci: int, changes, before) -> str:
+    """One propagator call as a sentence: what the line (or the grid) already holds, what has one place left,
+    and the changed cells' remaining options (when few)."""
+    c = csp.constraints[ci]
+    after = list(before)
+    for var, _, new in changes:
+        after[var] = new
+    if isinstance(c, LatinLine):
+        parts = _reasons(csp, c.vars, changes, after, c.letters,
+                         lambda g: LETTERS[(g.bit_length() - 1) // (n + 1)], "letter")
+        parts += _reasons(csp, c.vars, changes, after, c.numbers, lambda g: str(g.bit_length()), "number")
+    else:
+        parts = _reasons(csp, c.vars, changes, after, lambda m: m,
+                         lambda g: pair_text(pair_of(n, g.bit_length() - 1)), "pair")
+    label = c.label[0].upper() + c.label[1:]
+    text = f"{label}: " + "; ".join(parts) if parts else f"{label}: the rules cut options"
+    results = ", ".join(_result(csp, n, var, new) for var, _, new in changes if new.bit_count() <= 4)
+    return text + (f". Now {results}." if results else ".")
+
+
+def _failure(csp: CSP, ci: int) -> str:
+    c = csp.constraints[ci]
+    if isinstance(c, LatinLine):
+        return f"Contradiction: {c.label} can no longer hold every letter and every number once."
+    return "Contradiction: the grid can no longer hold every pair once."
+
+
+def _format_search(csp: CSP, log: list) -> list[str]:
+    """Root deductions, then each guess with its deductions; dead branches are cut short."""
+    n = int(round(len(csp) ** 0.5))
+    return explain_search(
+        log, deduce=lambda ci, changes, before: _deduction(csp, n, ci, changes, before),
+        fail=lambda ci, before: _failure(csp, ci),
+        leaf_fail=lambda ci: f"Contradiction: {csp.constraints[ci].label} is broken.",
+        guess=lambda var, value, cands: f"Guess {csp.name(var)} = {pair_text(pair_of(n, value))} (its options are "
+                                        f"{_options(n, cands, 12)}).",
+        undo=lambda var, value: f"So {csp.name(var)} = {pair_text(pair_of(n, value))} is impossible; undo it.",
+        stuck="No rule forces anything more, so guess in a cell with the fewest options and follow it.",
+        dead_lines=DEAD_BRANCH_LINES)
+
+
 TASK = Eulero()
 
-__all__ = ["LEVEL_PARAMS", "TASK", "Eulero", "Solver", "gf_tables", "is_graeco_latin", "parse_pairs"]
+__all__ = ["LEVEL_PARAMS", "TASK", "Eulero", "LatinLine", "build_csp", "gf_tables", "is_graeco_latin", "parse_pairs"]
