@@ -115,6 +115,64 @@ def test_cage_tuples_and_swaps():
         assert all(sorted(r) == [1, 2, 3] for r in g) and all(sorted(col) == [1, 2, 3] for col in zip(*g))
 
 
+def random_draw(rng, level):
+    n, lo, hi = mod.LEVEL_PARAMS[level]
+    square = mod.latin_square(rng, n)
+    flat = [v for row in square for v in row]
+    cells = mod.draw_cages(rng, n, lo, hi)
+    ops = mod.choose_ops(rng, flat, cells)
+    cages = [{"cells": [list(divmod(i, n)) for i in cage], "op": op, "target": t}
+             for cage, (op, t) in zip(cells, ops)]
+    return n, square, flat, cells, ops, cages
+
+
+def test_fast_counter_agrees_with_the_engine():
+    # random draws, unique or not: the generation counter and the engine count the same (exact, limits 2 and 30)
+    rng = np.random.default_rng(5)
+    seen = set()
+    for level in (1, 2, 3, 4, 5):
+        for _ in range(40 if level < 5 else 12):
+            n, square, _, _, _, cages = random_draw(rng, level)
+            assert is_solution({"n": n, "cages": cages}, square)
+            for limit in ((2, 30) if level <= 3 else (2,)):
+                fast = mod.count_fast(n, cages, limit)
+                assert fast == mod.build_csp(n, cages).count_solutions(limit)
+                seen.add(min(fast, 2))
+    assert seen == {1, 2}
+    # no cages: every Latin square counts (12 of order 3); a broken cage: none; a tiny budget: None
+    assert mod.count_fast(3, [], 100) == 12
+    bad = [{"cells": [[0, 0], [0, 1]], "op": "÷", "target": 5}]
+    assert mod.count_fast(3, bad) == 0 == mod.build_csp(3, bad).count_solutions(2)
+    assert mod.count_fast(3, [], 2, max_nodes=1) is None
+
+
+def test_swap_rejection_is_exact_and_latin_squares_vary():
+    rng = np.random.default_rng(8)
+    flagged = 0
+    for level in (2, 3, 4):
+        for _ in range(40):
+            n, square, flat, cells, ops, cages = random_draw(rng, level)
+            ids = [0] * (n * n)
+            for k, cage in enumerate(cells):
+                for i in cage:
+                    ids[i] = k
+            swaps = mod.flat_swaps(square)
+            quick = mod.quick_swaps(square)
+            assert [len(c) for c in quick] == sorted(len(c) for c in swaps if len(c) <= mod.SWAP_CELLS)
+            assert all(c in swaps for c in quick)
+            if mod.swap_survives(flat, cells, ops, ids, swaps):
+                flagged += 1
+                assert mod.count_fast(n, cages) == 2  # a swap that keeps every cage is a second solution
+    assert flagged > 10
+    squares = {mod.latin_square(rng, 3) for _ in range(400)}
+    assert len(squares) == 12  # every Latin square of order 3 occurs
+    for n in (4, 6, 8):
+        for _ in range(20):
+            g = mod.latin_square(rng, n)
+            assert all(sorted(r) == list(range(1, n + 1)) for r in g)
+            assert all(sorted(col) == list(range(1, n + 1)) for col in zip(*g))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # verifier
 

@@ -69,6 +69,7 @@ def test_level_parameters_and_uniqueness(instances, level):
         assert across == down == set(ws)
         assert sum(len(run.cells) for run in runs) == 2 * len(ws)
         assert mod._connected([[mod.is_white(x) for x in row] for row in cells], ws)
+        assert len(runs) >= mod.RUN_RATIO.get(level, 0) * len(ws)
         sol = inst._witness
         for run in runs:
             digits = [sol[r][c] for r, c in run.cells]
@@ -90,6 +91,75 @@ def test_levels_get_harder(instances):
     for key in ("white_cells", "propagations", "deductions", "run_options"):
         med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv][:12]]) for lv in range(1, 6)}
         assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
+
+
+def _naive_layout(rng, level):
+    """The spec's layout procedure written plainly (one-cell runs blacked out segment by segment)."""
+    n = mod.LEVEL_SIZE[level]
+    draw = rng.random((n - 1, n - 1)) >= mod.BLACK_PROB[level]
+    white = [[False] * n] + [[False] + [bool(x) for x in row] for row in draw.tolist()]
+    changed = True
+    while changed:
+        changed = False
+        for seg in mod._segments(white):
+            if len(seg) == 1:
+                white[seg[0][0]][seg[0][1]] = False
+                changed = True
+    cells = [(r, c) for r in range(n) for c in range(n) if white[r][c]]
+    if 2 * len(cells) < (n - 1) ** 2 or not mod._connected(white, cells):
+        return None
+    if len(mod._segments(white)) < mod.RUN_RATIO[level] * len(cells):
+        return None
+    return white
+
+
+@pytest.mark.parametrize("level", [2, 3, 4, 5])
+def test_bitmask_layout_matches_spec_procedure(level):
+    accepted = 0
+    for seed in range(1500):
+        got = mod.draw_layout(np.random.default_rng(seed), level)
+        assert got == _naive_layout(np.random.default_rng(seed), level), seed
+        accepted += got is not None
+    assert accepted > 30
+
+
+def _fill_case(level, seed, sharpen):
+    rng = np.random.default_rng(seed)
+    white = None
+    while white is None:
+        white = mod.draw_layout(rng, level)
+    whites = [(r, c) for r, row in enumerate(white) for c, w in enumerate(row) if w]
+    index = {rc: i for i, rc in enumerate(whites)}
+    segs = [[index[rc] for rc in seg] for seg in mod._segments(white)]
+    cell_runs = [tuple(k for k, seg in enumerate(segs) if i in seg) for i in range(len(whites))]
+    values = mod.random_fill(rng, cell_runs, len(segs))
+    for seg in segs:
+        assert len({values[v] for v in seg}) == len(seg)
+    if sharpen:
+        mod.sharpen(rng, values, cell_runs, segs, 6 * len(whites))
+        for seg in segs:
+            assert len({values[v] for v in seg}) == len(seg)
+    grid = [[0] * len(white) for _ in white]
+    for (r, c), x in zip(whites, values):
+        grid[r][c] = x
+    return white, cell_runs, segs, [sum(values[v] for v in seg) for seg in segs], grid
+
+
+@pytest.mark.parametrize("level", [2, 3, 4, 5])
+def test_counter_counts_exactly_on_random_fills(level):
+    """The generation counter and the CSP engine agree on capped solution counts of random (mostly
+    ambiguous) clue sets, and every solution the counter lists satisfies the clues."""
+    for seed in range(12):
+        white, cell_runs, segs, targets, grid = _fill_case(level, seed, sharpen=seed % 2 == 1)
+        cells = mod.clue_cells(white, grid)
+        for limit in (2, 7):
+            sols: list = []
+            got = mod.count_fills(cell_runs, segs, targets, limit, sols)[0]
+            assert got == mod.build_csp(cells)[0].count_solutions(limit) == len(sols)
+            for sol in sols:
+                for seg, t in zip(segs, targets):
+                    digits = [sol[v] for v in seg]
+                    assert sum(digits) == t and len(set(digits)) == len(digits)
 
 
 def test_counter_agrees_with_csp(instances):

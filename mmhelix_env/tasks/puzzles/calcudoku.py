@@ -1,18 +1,25 @@
 """Calcudoku / KenKen (MM-HELIX ``Calcudoku``): an n×n Latin square split into cages with arithmetic targets.
 
-Generation (spec/tasks/Calcudoku.md): a random Latin square; cells are visited in a random order and an
-unassigned cell starts a cage of a target size uniform in the level range, grown by random free
-orthogonal neighbours until the size is reached or it is blocked; each cage draws its operator uniformly
-among the ones its values allow (``+`` always, ``×`` when the product is below 100, ``−`` and ``÷`` for
-two cells, ``÷`` only for exact division). Only puzzles the counter proves unique (limit 2, a
-deterministic node budget) are kept; otherwise cages are redrawn for the same square (up to 20 times),
-then a new square is drawn. Solver and counter: the shared CSP engine, rows and columns all different
-plus one table constraint per cage (every value tuple meeting its operation, cells in one line distinct).
+Generation (spec/tasks/Calcudoku.md): a random Latin square (row by row, each row a random perfect matching
+of columns to their missing values, then random row, column and symbol permutations); cells are visited in
+a random order and an unassigned cell starts a cage of a target size uniform in the level range, grown by
+random free orthogonal neighbours until the size is reached or it is blocked; each cage draws its operator
+uniformly among the ones its values allow (``+`` always, ``×`` when the product is below 100, ``−`` and
+``÷`` for two cells, ``÷`` only for exact division). A draw that a Latin-preserving swap of the square
+keeps satisfied has a second solution and is dropped at once; the rest must be proven unique by the exact
+counter (limit 2, a deterministic node budget); otherwise cages are redrawn for the same square (up to 20
+times), then a new square is drawn.
+
+Counting during generation uses :func:`count_fast`, a dedicated MRV cell search with the same propagation
+as the engine model (rows and columns as incremental value-place masks: naked and hidden singles, a value
+with no place fails; cages: arc consistency on their value tuples, with per-cage memo tables shared across
+instances). Solving, stats, the trace and ``count`` use the shared CSP engine (rows and columns all
+different plus one table constraint per cage); the test suite checks that both counters agree.
 """
 
 from __future__ import annotations
 
-import itertools
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -29,7 +36,6 @@ from ...core.grid_puzzle import (
     latin_csp,
     matrix_text,
     parse_grid,
-    random_latin_square,
     to_grid,
 )
 from ...render.puzzle_grid import Board, render_board
@@ -48,6 +54,9 @@ MAX_SQUARES = 200
 NODE_BUDGET = 1_000
 PRODUCT_LIMIT = 100
 DEAD_BRANCH_LINES = 8
+SWAP_CELLS = 8  # early rejection tries the Latin swaps of at most this many cells
+MEMO_CAGES = 4_000  # cage keys with generation tables kept per process
+MEMO_ENTRIES = 200_000  # memoised cage propagation results kept per process (all cage keys together)
 SHOWN = {"+": "+", "*": "×", "-": "−", "÷": "÷"}
 OP_ALIASES = {"+": "+", "*": "*", "×": "*", "x": "*", "X": "*", "-": "-", "−": "-", "÷": "÷", "/": "÷"}
 OP_WORDS = {"+": "sum", "*": "product", "-": "difference", "÷": "quotient"}
@@ -177,9 +186,11 @@ def _buckets(n: int, k: int, pairs) -> tuple[dict, dict]:
         return hit
     sums: dict[int, list] = {}
     products: dict[int, list] = {}
-    for t in itertools.product(range(1, n + 1), repeat=k):
-        if any(t[i] == t[j] for i, j in pairs):
-            continue
+    parts: list[tuple[int, ...]] = [()]
+    for pos in range(k):  # extend lexicographically, skipping a value equal to a paired earlier position
+        before = [i for i, j in pairs if j == pos]
+        parts = [t + (v,) for t in parts for v in range(1, n + 1) if all(t[i] != v for i in before)]
+    for t in parts:
         sums.setdefault(sum(t), []).append(t)
         p = 1
         for x in t:
@@ -189,10 +200,12 @@ def _buckets(n: int, k: int, pairs) -> tuple[dict, dict]:
     return sums, products
 
 
-def cage_tuples(n: int, op: str, target: int, cells) -> tuple[tuple[int, ...], ...]:
+def cage_tuples(n: int, op: str, target: int, cells, key: tuple | None = None) -> tuple[tuple[int, ...], ...]:
     """Every value tuple (values 1..n) of the cage's cells meeting its operation, cells of one line distinct
-    (cached by n, operator, target and the cage's line-sharing pattern)."""
-    key = cage_key(n, op, target, cells)
+    (cached by n, operator, target and the cage's line-sharing pattern; ``key`` is :func:`cage_key`'s, when the
+    caller has it)."""
+    if key is None:
+        key = cage_key(n, op, target, cells)
     pairs = key[4]
     k = len(cells)
     hit = _TUPLES.get(key)
@@ -228,6 +241,297 @@ def build_csp(n: int, cages) -> CSP:
     return csp
 
 
+_PAIR: dict[tuple, tuple[dict, dict, dict, dict]] = {}
+_GROUP: dict[tuple, tuple] = {}
+
+
+def _pair_tables(key: tuple, tuples) -> tuple[dict, dict, dict, dict]:
+    """A two-cell cage as support tables: ``first[b]`` (``second[a]``) is the set of values of the first
+    (second) cell that some tuple pairs with value b (a); ``up_a``/``up_b`` cache unions over domains."""
+    hit = _PAIR.get(key)
+    if hit is None:
+        first: dict[int, int] = {}
+        second: dict[int, int] = {}
+        for a, b in tuples:
+            first[b] = first.get(b, 0) | 1 << a
+            second[a] = second.get(a, 0) | 1 << b
+        if len(_PAIR) > 50_000:  # pragma: no cover - bounded per-process cache
+            _PAIR.clear()
+        hit = _PAIR[key] = (first, second, {}, {})
+    return hit
+
+
+def _group_tables(key: tuple, tuples) -> tuple:
+    """A cage of three or more cells: ``index[pos][v]`` is the bit set of tuples with value v at pos, ``every``
+    all tuples, ``cache[pos]`` memoises the union over a domain, ``memo`` the cage's result per tuple of its
+    domains (MEMO_ENTRIES results over all keys, a few tens of MB at worst)."""
+    hit = _GROUP.get(key)
+    if hit is None:
+        k = len(tuples[0])
+        index = [[0] * 17 for _ in range(k)]
+        for i, t in enumerate(tuples):
+            for pos, x in enumerate(t):
+                index[pos][x] |= 1 << i
+        if len(_GROUP) >= MEMO_CAGES:  # pragma: no cover - bounded per-process cache
+            _clear_memos()
+            _GROUP.clear()
+        hit = _GROUP[key] = (tuple(tuple(row) for row in index), (1 << len(tuples)) - 1,
+                             tuple({} for _ in range(k)), {})
+    return hit
+
+
+_MEMO_USED = [0]
+
+
+def _clear_memos() -> None:
+    for entry in _GROUP.values():
+        entry[3].clear()
+    _MEMO_USED[0] = 0
+
+
+def _union(row, mask: int) -> int:
+    acc = 0
+    while mask:
+        low = mask & -mask
+        acc |= row[low.bit_length() - 1]
+        mask ^= low
+    return acc
+
+
+def count_fast(n: int, cages, limit: int = 2, max_nodes: int | None = None) -> int | None:
+    """Exact solution count (stopping at ``limit``) of a Calcudoku by MRV cell backtracking with the same
+    propagation as :func:`build_csp` (rows and columns: naked and hidden singles, pigeonhole; cages: arc
+    consistency on their value tuples), inlined for generation speed. None when more than ``max_nodes``
+    search nodes are needed (a deterministic budget)."""
+    return _count(n, [(tuple(int(r) * n + int(c) for r, c in cage["cells"]), cage["op"], int(cage["target"]))
+                      for cage in cages], limit, max_nodes)
+
+
+_GEOMETRY: dict[int, tuple] = {}
+
+
+def _geometry(n: int) -> tuple:
+    """Per cell: the offsets of its row's and column's value-place masks, the masks clearing its place in them,
+    its peers, the first cell of its row and its column."""
+    hit = _GEOMETRY.get(n)
+    if hit is None:
+        w = n + 1
+        cells = []
+        for r in range(n):
+            for c in range(n):
+                peers = tuple([r * n + j for j in range(n) if j != c] + [i * n + c for i in range(n) if i != r])
+                cells.append((r * w, (n + c) * w, ~(1 << c), ~(1 << r), peers, r * n, c))
+        hit = _GEOMETRY[n] = tuple(cells)
+    return hit
+
+
+_SHAPES: dict[tuple, tuple] = {}
+
+
+def _count(n: int, specs, limit: int, max_nodes: int | None) -> int | None:
+    """:func:`count_fast` on cages given as (cell indices ``r * n + c``, op, target).
+
+    Rows and columns are kept as value-place masks (``place[line * (n + 1) + v]``: where value v can still go
+    in that line), updated as values leave cells: a value with no place fails, a value with one place is a
+    hidden single, and a fixed cell leaves its peers (naked single) -- the all-different reasoning of
+    :class:`~mmhelix_env.core.csp.AllDifferent` on a Latin line, done incrementally. Cages are queued when one of
+    their cells narrows and keep the values some surviving tuple uses."""
+    size = n * n
+    full = ((1 << n) - 1) << 1
+    geo = _geometry(n)
+    w = n + 1
+    all_places = (1 << n) - 1
+    place = [all_places] * (2 * n * w)
+    dom = [full] * size
+    cage_of = [-1] * size
+    units: list[tuple] = []  # (kind, cells, data): 1 pair cage, 2 group cage
+    start: list[tuple[int, int]] = []
+    shapes = _SHAPES
+    for vs, op, target in specs:
+        shape = shapes.get((n, vs))
+        if shape is None:
+            cells = [divmod(i, n) for i in vs]
+            if len(shapes) > 100_000:  # pragma: no cover - bounded per-process cache
+                shapes.clear()
+            shape = shapes[(n, vs)] = (cells, _distinct_pairs(cells))
+        cells, pairs = shape
+        key = (n, op, target, len(vs), pairs)
+        tuples = _TUPLES.get(key)
+        if tuples is None:
+            tuples = cage_tuples(n, op, target, cells, key)
+        if not tuples:
+            return 0
+        if len(vs) == 1:
+            m = 0
+            for (x,) in tuples:
+                m |= 1 << x
+            start.append((vs[0], m))
+            continue
+        for v in vs:
+            cage_of[v] = len(units)
+        if len(vs) == 2:
+            units.append((1, vs, _pair_tables(key, tuples)))
+        else:
+            units.append((2, vs, (itemgetter(*vs), *_group_tables(key, tuples))))
+    nunits = len(units)
+    memo_used = _MEMO_USED
+    found = 0
+    nodes = 0
+
+    def fix(dom: list[int], place: list[int], work: list[tuple[int, int]], queue: list[int]) -> bool:
+        inq = bytearray(nunits)
+        for u in queue:
+            inq[u] = 1
+        while True:
+            while work:
+                x, keep = work.pop()
+                old = dom[x]
+                new = old & keep
+                if new == old:
+                    continue
+                if not new:
+                    return False
+                dom[x] = new
+                rb, cb, nbc, nbr, peers, row0, col = geo[x]
+                gone = old ^ new
+                while gone:
+                    low = gone & -gone
+                    gone ^= low
+                    v = low.bit_length() - 1
+                    i = rb + v
+                    p = place[i] & nbc
+                    if not p:
+                        return False
+                    place[i] = p
+                    if not p & (p - 1):
+                        work.append((row0 + p.bit_length() - 1, low))
+                    i = cb + v
+                    p = place[i] & nbr
+                    if not p:
+                        return False
+                    place[i] = p
+                    if not p & (p - 1):
+                        work.append(((p.bit_length() - 1) * n + col, low))
+                if not new & (new - 1):
+                    drop = ~new
+                    for y in peers:
+                        if dom[y] & new:
+                            work.append((y, drop))
+                u = cage_of[x]
+                if u >= 0 and not inq[u]:
+                    inq[u] = 1
+                    queue.append(u)
+            if not queue:
+                return True
+            u = queue.pop()
+            inq[u] = 0
+            kind, vs, data = units[u]
+            if kind == 1:
+                a, b = vs
+                first, second, up_a, up_b = data
+                da = dom[a]
+                db = dom[b]
+                s = up_a.get(db)
+                if s is None:
+                    s = 0
+                    rest = db
+                    while rest:
+                        low = rest & -rest
+                        s |= first.get(low.bit_length() - 1, 0)
+                        rest ^= low
+                    up_a[db] = s
+                na = da & s
+                if not na:
+                    return False
+                s = up_b.get(na)
+                if s is None:
+                    s = 0
+                    rest = na
+                    while rest:
+                        low = rest & -rest
+                        s |= second.get(low.bit_length() - 1, 0)
+                        rest ^= low
+                    up_b[na] = s
+                nb = db & s
+                if not nb:
+                    return False
+                if na != da:
+                    work.append((a, na))
+                if nb != db:
+                    work.append((b, nb))
+            else:
+                get, index, alive, caches, memo = data
+                now = get(dom)
+                out = memo.get(now)
+                if out is None:
+                    for pos, m in enumerate(now):
+                        cache = caches[pos]
+                        acc = cache.get(m)
+                        if acc is None:
+                            acc = cache[m] = _union(index[pos], m)
+                        alive &= acc
+                        if not alive:
+                            break
+                    if alive:
+                        out = []
+                        for pos, m in enumerate(now):
+                            row = index[pos]
+                            keep = 0
+                            while m:
+                                low = m & -m
+                                if row[low.bit_length() - 1] & alive:
+                                    keep |= low
+                                m ^= low
+                            out.append(keep)
+                        out = tuple(out)
+                    else:
+                        out = ()
+                    if memo_used[0] >= MEMO_ENTRIES:  # pragma: no cover - bounded per-process memo
+                        _clear_memos()
+                    memo_used[0] += 1
+                    memo[now] = out
+                if not out:
+                    return False
+                if out != now:
+                    for v, old, new in zip(vs, now, out):
+                        if new != old:
+                            work.append((v, new))
+
+    def dfs(dom: list[int], place: list[int], work: list[tuple[int, int]], queue: list[int]) -> None:
+        nonlocal found, nodes
+        nodes += 1
+        if max_nodes is not None and nodes > max_nodes:
+            raise BudgetExceeded(f"more than {max_nodes} search nodes")
+        if not fix(dom, place, work, queue):
+            return
+        best = -1
+        fewest = 99
+        for v, m in enumerate(dom):
+            if m & (m - 1):
+                c = m.bit_count()
+                if c < fewest:
+                    best = v
+                    fewest = c
+                    if c == 2:
+                        break
+        if best < 0:
+            found += 1
+            return
+        m = dom[best]
+        while m:
+            low = m & -m
+            m ^= low
+            dfs(dom[:], place[:], [(best, low)], [])
+            if found >= limit:
+                return
+
+    try:
+        dfs(dom, place, start, list(range(nunits - 1, -1, -1)))
+    except BudgetExceeded:
+        return None
+    return found
+
+
 def cage_grid(n: int, cages) -> list[list[int]]:
     """Cage id per cell (-1 where no cage covers it)."""
     ids = [[-1] * n for _ in range(n)]
@@ -237,64 +541,138 @@ def cage_grid(n: int, cages) -> list[list[int]]:
     return ids
 
 
-def draw_cages(rng: np.random.Generator, n: int, lo: int, hi: int) -> list[list[tuple[int, int]]]:
+_NEIGHBOURS: dict[int, tuple[tuple[int, ...], ...]] = {}
+
+
+def _neighbours(n: int) -> tuple[tuple[int, ...], ...]:
+    hit = _NEIGHBOURS.get(n)
+    if hit is None:
+        hit = _NEIGHBOURS[n] = tuple(
+            tuple(rr * n + cc for rr, cc in ((r - 1, c), (r, c - 1), (r, c + 1), (r + 1, c))
+                  if 0 <= rr < n and 0 <= cc < n)
+            for r in range(n) for c in range(n))
+    return hit
+
+
+def _augment(c: int, seen: set[int], vals: list[int], owner: dict[int, int], missing: list[int]) -> bool:
+    """Kuhn's augmenting path from column c (values tried in the order ``vals``; ``missing[c]``: the values
+    column c may still take; ``owner``: value -> column of the matching so far)."""
+    free = missing[c]
+    for v in vals:
+        if free >> v & 1 and v not in seen:
+            seen.add(v)
+            if v not in owner or _augment(owner[v], seen, vals, owner, missing):
+                owner[v] = c
+                return True
+    return False
+
+
+def latin_square(rng: np.random.Generator, n: int) -> Grid:
+    """A random Latin square of order n, row by row: each row is a perfect matching of columns to the values
+    their columns still miss (Kuhn's augmenting paths in a random column and value order; a Latin rectangle
+    always extends, so there is no backtracking), then a random permutation of rows, columns and symbols."""
+    orders = np.argsort(rng.random((2 * n, n)), axis=1).tolist()
+    missing = [((1 << n) - 1) << 1] * n  # per column: values not used yet
+    rows = []
+    for r in range(n):
+        cols = orders[r]
+        vals = [v + 1 for v in orders[n + r]]
+        owner: dict[int, int] = {}  # value -> column
+        for c in cols:
+            _augment(c, set(), vals, owner, missing)
+        row = [0] * n
+        for v, c in owner.items():
+            row[c] = v
+            missing[c] &= ~(1 << v)
+        rows.append(row)
+    perm_rows = rng.permutation(n).tolist()
+    perm_cols = rng.permutation(n).tolist()
+    relabel = (rng.permutation(n) + 1).tolist()
+    return tuple(tuple(relabel[rows[perm_rows[r]][perm_cols[c]] - 1] for c in range(n)) for r in range(n))
+
+
+def draw_cages(rng: np.random.Generator, n: int, lo: int, hi: int) -> list[list[int]]:
     """Cells in random order; an unassigned cell starts a cage of target size uniform in lo..hi, grown by a
-    random free orthogonal neighbour of the cage until the size is reached or it is blocked."""
-    owner = [[-1] * n for _ in range(n)]
-    cages: list[list[tuple[int, int]]] = []
-    for idx in rng.permutation(n * n).tolist():
-        r, c = divmod(idx, n)
-        if owner[r][c] >= 0:
+    random free orthogonal neighbour of the cage (uniform among them, in row-major order) until the size is
+    reached or it is blocked. Cells as ``r * n + c``; one batch of uniforms serves every draw."""
+    size = n * n
+    near = _neighbours(n)
+    taken = [False] * size
+    cages: list[list[int]] = []
+    order = rng.permutation(size).tolist()
+    coins = rng.random(2 * size).tolist()
+    k = 0
+    span = hi - lo + 1
+    for idx in order:
+        if taken[idx]:
             continue
-        k = len(cages)
-        cage = [(r, c)]
-        owner[r][c] = k
-        size = int(rng.integers(lo, hi + 1))
-        while len(cage) < size:
-            free = sorted({(rr, cc) for r0, c0 in cage for rr, cc in ((r0 - 1, c0), (r0 + 1, c0), (r0, c0 - 1),
-                                                                     (r0, c0 + 1))
-                           if 0 <= rr < n and 0 <= cc < n and owner[rr][cc] < 0})
+        taken[idx] = True
+        cage = [idx]
+        want = lo + int(coins[k] * span)
+        k += 1
+        while len(cage) < want:
+            free = sorted({j for i in cage for j in near[i] if not taken[j]})
             if not free:
                 break
-            rr, cc = free[int(rng.integers(len(free)))]
-            owner[rr][cc] = k
-            cage.append((rr, cc))
+            j = free[int(coins[k] * len(free))]
+            k += 1
+            taken[j] = True
+            cage.append(j)
         cages.append(cage)
     return cages
 
 
-def choose_ops(rng: np.random.Generator, square: Grid, cells_list) -> list[dict]:
+def choose_ops(rng: np.random.Generator, flat: list[int], cages: list[list[int]]) -> list[tuple[str, int]]:
+    """(op, target) per cage: uniform among ``+``, ``×`` (product below the limit), ``−`` and ``÷`` (two cells,
+    exact division) as the cage's values allow; a one-cell cage is ``+`` with its value."""
     out = []
-    for cells in cells_list:
-        values = [square[r][c] for r, c in cells]
-        if len(values) == 1:
-            out.append({"cells": [list(rc) for rc in cells], "op": "+", "target": values[0]})
+    coins = rng.random(len(cages)).tolist()
+    for cells, coin in zip(cages, coins):
+        if len(cells) == 1:
+            out.append(("+", flat[cells[0]]))
             continue
-        ops = ["+"]
-        if cage_value("*", values) < PRODUCT_LIMIT:
-            ops.append("*")
-        if len(values) == 2:
-            ops.append("-")
-            if max(values) % min(values) == 0:
-                ops.append("÷")
-        op = ops[int(rng.integers(len(ops)))]
-        out.append({"cells": [list(rc) for rc in cells], "op": op, "target": int(cage_value(op, values))})
+        total = 0
+        product = 1
+        for i in cells:
+            v = flat[i]
+            total += v
+            product *= v
+        ops = [("+", total)]
+        if product < PRODUCT_LIMIT:
+            ops.append(("*", product))
+        if len(cells) == 2:
+            a, b = flat[cells[0]], flat[cells[1]]
+            if a > b:
+                a, b = b, a
+            ops.append(("-", b - a))
+            if b % a == 0:
+                ops.append(("÷", b // a))
+        out.append(ops[int(coin * len(ops))])
     return out
 
 
-def line_swaps(square: Grid) -> list[dict[tuple[int, int], int]]:
-    """Latin-preserving changes of the square: for two rows (or two columns), a cycle of the permutation
-    between them whose cells exchange their values (2-cycles are the intercalates a b / b a). Each is a
-    map cell -> new value."""
+def flat_swaps(square: Grid, most: int | None = None) -> list[dict[int, int]]:
+    """The changes of :func:`line_swaps` with cells as ``r * n + c`` (only those of at most ``most`` cells when
+    given)."""
     n = len(square)
-    cols = tuple(tuple(square[r][c] for r in range(n)) for c in range(n))
+    longest = n if most is None else most // 2
+    rows = [list(row) for row in square]
+    cols = [[square[r][c] for r in range(n)] for c in range(n)]
     out = []
-    for lines, as_cell in ((square, lambda i, j: (i, j)), (cols, lambda i, j: (j, i))):
+    for lines, step, stride in ((rows, n, 1), (cols, 1, n)):  # cell (i, j) of a line family: i*step + j*stride
+        where = []
+        for line in lines:
+            at = [0] * (n + 1)
+            for j, v in enumerate(line):
+                at[v] = j
+            where.append(at)
         for i1 in range(n):
             one = lines[i1]
+            at = where[i1]
+            base1 = i1 * step
             for i2 in range(i1 + 1, n):
                 two = lines[i2]
-                where = {v: j for j, v in enumerate(one)}
+                base2 = i2 * step
                 seen = [False] * n
                 for start in range(n):
                     if seen[start]:
@@ -304,24 +682,61 @@ def line_swaps(square: Grid) -> list[dict[tuple[int, int], int]]:
                     while not seen[j]:
                         seen[j] = True
                         cycle.append(j)
-                        j = where[two[j]]
-                    change = {}
-                    for j in cycle:
-                        change[as_cell(i1, j)] = two[j]
-                        change[as_cell(i2, j)] = one[j]
-                    out.append(change)
+                        j = at[two[j]]
+                    if len(cycle) <= longest:
+                        change = {}
+                        for j in cycle:
+                            change[base1 + j * stride] = two[j]
+                            change[base2 + j * stride] = one[j]
+                        out.append(change)
     return out
 
 
-def swap_survives(square: Grid, cages, ids, swaps) -> bool:
-    """Whether one of the Latin-preserving ``swaps`` keeps every cage satisfied: then the puzzle has a
-    second solution (an exact, cheap rejection before the counter)."""
+def quick_swaps(square: Grid, most: int = SWAP_CELLS) -> list[dict[int, int]]:
+    """The :func:`flat_swaps` of at most ``most`` cells, smallest first: the ones that catch nearly every
+    second solution a swap can show (longer cycles rarely keep all their cages; the counter sees the rest)."""
+    return sorted(flat_swaps(square, most), key=len)
+
+
+def swap_survives(flat: list[int], cages: list[list[int]], ops: list[tuple[str, int]], ids: list[int],
+                   swaps: list[dict[int, int]]) -> bool:
+    """Whether one of the Latin-preserving ``swaps`` (:func:`flat_swaps`) keeps every cage it touches satisfied
+    (cages as cell lists with their (op, target), ``ids``: cage per cell): then the puzzle has a second
+    solution -- an exact, cheap rejection before the counter."""
     for change in swaps:
-        touched = {ids[r][c] for r, c in change}
-        if all(cage_ok(cages[k], [change.get((r, c), square[r][c]) for r, c in cages[k]["cells"]])
-               for k in touched):
+        seen = set()
+        for i in change:  # fail fast: most swaps break the first cage they touch
+            k = ids[i]
+            if k in seen:
+                continue
+            seen.add(k)
+            op, target = ops[k]
+            values = [change.get(j, flat[j]) for j in cages[k]]
+            if op == "+":
+                if sum(values) != target:
+                    break
+            elif op == "*":
+                p = 1
+                for v in values:
+                    p *= v
+                if p != target:
+                    break
+            elif op == "-":
+                if abs(values[0] - values[1]) != target:
+                    break
+            elif min(values) * target != max(values):
+                break
+        else:
             return True
     return False
+
+
+def line_swaps(square: Grid) -> list[dict[tuple[int, int], int]]:
+    """Latin-preserving changes of the square: for two rows (or two columns), a cycle of the permutation
+    between them whose cells exchange their values (2-cycles are the intercalates a b / b a). Each is a
+    map cell -> new value."""
+    n = len(square)
+    return [{divmod(i, n): v for i, v in change.items()} for change in flat_swaps(square)]
 
 
 class Calcudoku(CellStepMixin, Task):
@@ -337,19 +752,23 @@ class Calcudoku(CellStepMixin, Task):
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
         n, lo, hi = LEVEL_PARAMS[level]
-        plain = latin_csp(n)
+        ids = [0] * (n * n)
         for _ in range(MAX_SQUARES):
-            square = random_latin_square(rng, n, plain)
-            swaps = line_swaps(square)
+            square = latin_square(rng, n)
+            flat = [v for row in square for v in row]
+            swaps = quick_swaps(square)
             for _ in range(CAGE_REDRAWS):
-                cages = choose_ops(rng, square, draw_cages(rng, n, lo, hi))
-                if swap_survives(square, cages, cage_grid(n, cages), swaps):
+                cells = draw_cages(rng, n, lo, hi)
+                ops = choose_ops(rng, flat, cells)
+                for k, cage in enumerate(cells):
+                    for i in cage:
+                        ids[i] = k
+                if swap_survives(flat, cells, ops, ids, swaps):  # a second solution by a Latin swap
                     continue
-                try:
-                    count = build_csp(n, cages).count_solutions(2, max_nodes=NODE_BUDGET)
-                except BudgetExceeded:  # pragma: no cover - a budget overrun counts as a rejection
-                    continue
-                if count == 1:
+                specs = [(tuple(cage), op, target) for cage, (op, target) in zip(cells, ops)]
+                if _count(n, specs, 2, NODE_BUDGET) == 1:  # None: a budget overrun counts as a rejection
+                    cages = [{"cells": [list(divmod(i, n)) for i in cage], "op": op, "target": target}
+                             for cage, (op, target) in zip(cells, ops)]
                     return {"n": n, "cages": cages}, to_grid(square)
         raise GenerationError(f"Calcudoku: no unique {n}x{n} puzzle")  # pragma: no cover
 

@@ -2,13 +2,18 @@
 no repeated digit.
 
 Generation (spec/tasks/Kakuro.md): row 0 and column 0 are a clue frame; the play area's cells are black with
-the level's probability, white cells left in one-cell runs are turned black until none remain, and the white
-cells must be connected and fill at least half of the play area. A random fill (distinct digits per run)
-gives the clues; a local search then changes single digits until the counter proves the puzzle unique: it
-enumerates up to ``SOLUTION_CAP`` solutions with the dedicated bitmask counter :func:`count_fills`, changes a
-cell where the fill differs from the most other solutions to the digit that leaves its two runs the fewest
-digit sets, keeps the change unless the capped count grows (a worse one with probability 0.1), and draws a
-new layout after ``MAX_ITERATIONS`` steps. Solver (solve, trace, stats, import): the shared CSP engine with
+the level's probability, white cells left in one-cell runs are turned black until none remain (on row
+bitmasks), and the white cells must be connected and fill at least half of the play area; from level 3 on a
+layout also needs ``RUN_RATIO`` clued runs per white cell (layouts with fewer, i.e. long runs in big white
+blocks, are almost never made unique and were the bulk of the generation time). A random fill (MRV
+backtracking, distinct digits per run, random digit order) gives the clues; at level 5 a short annealing
+(:func:`sharpen`) first moves the fill towards clues with fewer digit sets. A local search then changes
+single digits until the counter proves the puzzle unique: it enumerates up to ``SOLUTION_CAP`` solutions
+with the dedicated bitmask counter :func:`count_fills`, changes a cell where the fill differs from the most
+other solutions to the digit that leaves its two runs the fewest digit sets, keeps the change unless the
+capped count grows (a worse one with probability 0.1), and draws a new layout after ``MAX_ITERATIONS``
+steps. The instance is accepted only when the counter (exhaustive, limit 2) finds exactly one solution.
+Solver (solve, trace, stats, import): the shared CSP engine with
 one :class:`RunSum` per clued run (candidates = digits of the run's still possible digit sets, from a
 precomputed table of combinations per (sum, length)). Imported reference records may have unclued segments
 at the grid edge: they carry no constraint.
@@ -16,6 +21,7 @@ at the grid edge: they carry no constraint.
 
 from __future__ import annotations
 
+import math
 import re
 from itertools import combinations
 from typing import Any
@@ -23,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, record_field
-from ...core.csp import CSP, AllDifferent, Constraint, explain_search, mask_of, single, values_of
+from ...core.csp import CSP, Constraint, explain_search, mask_of, single, values_of
 from ...core.grid_puzzle import CellStepMixin, Checklist, Grid, to_grid
 from ...core.parsing import bounded
 from ...render.canvas import draw_text, fit_font
@@ -31,9 +37,12 @@ from ...render.puzzle_grid import Board, render_board
 
 LEVEL_SIZE = {1: 3, 2: 4, 3: 5, 4: 6, 5: 7}
 BLACK_PROB = {2: 0.15, 3: 0.20, 4: 0.20, 5: 0.22}
-MAX_LAYOUTS = 200
-MAX_ITERATIONS = 50
-SOLUTION_CAP = 8
+MAX_LAYOUTS = 2000
+RUN_RATIO = {2: 0.0, 3: 0.6, 4: 0.65, 5: 0.62}  # clued runs needed per white cell (fewer: rarely unique)
+ANNEAL_STEPS = {1: 0, 2: 0, 3: 0, 4: 0, 5: 3}  # clue-sharpening steps per white cell, by level
+ANNEAL_TEMP = 0.3
+MAX_ITERATIONS = {1: 50, 2: 50, 3: 30, 4: 30, 5: 30}  # local-search steps per layout, by level
+SOLUTION_CAP = {1: 8, 2: 8, 3: 4, 4: 4, 5: 4}  # solutions the local search counts, by level
 WORSE_PROB = 0.1
 DEAD_BRANCH_LINES = 8
 DIGITS = mask_of(range(1, 10))
@@ -264,26 +273,57 @@ def _connected(white: list[list[bool]], cells: list[Cell]) -> bool:
     return len(seen) == len(cells)
 
 
+_BIT_WEIGHTS = {n: 1 << np.arange(1, n, dtype=np.int64) for n in LEVEL_SIZE.values()}
+
+
 def draw_layout(rng: np.random.Generator, level: int) -> list[list[bool]] | None:
-    """White cells of a layout (row 0 and column 0 black), or None when the draw is rejected."""
+    """White cells of a layout (row 0 and column 0 black), or None when the draw is rejected. Rows are
+    bitmasks (bit c = column c) while pruning one-cell runs and testing the layout."""
     n = LEVEL_SIZE[level]
     if level == 1:
         return [[False] * 3, [False, True, True], [False, True, True]]
     area = (n - 1) * (n - 1)
     draw = rng.random((n - 1, n - 1)) >= BLACK_PROB[level]
-    white = [[False] * n] + [[False] + [bool(x) for x in row] for row in draw.tolist()]
-    changed = True
-    while changed:
-        changed = False
-        for seg in _segments(white):
-            if len(seg) == 1:
-                r, c = seg[0]
-                white[r][c] = False
-                changed = True
-    cells = [(r, c) for r in range(n) for c in range(n) if white[r][c]]
-    if 2 * len(cells) < area or not _connected(white, cells):
+    rows = [0] + (draw.astype(np.int64) @ _BIT_WEIGHTS[n]).tolist() + [0]  # a black sentinel row below
+    while True:  # black out every white cell of a one-cell run (order-free: the greatest fixpoint)
+        bad = [0] * (n + 1)
+        found = False
+        for r in range(1, n):
+            row = rows[r]
+            b = (row & ~(row << 1) & ~(row >> 1)) | (row & ~rows[r - 1] & ~rows[r + 1])
+            if b:
+                bad[r] = b
+                found = True
+        if not found:
+            break
+        rows = [row & ~b for row, b in zip(rows, bad)]
+    count = sum(row.bit_count() for row in rows)
+    if 2 * count < area:
         return None
-    return white
+    runs = sum((rows[r] & ~(rows[r] << 1)).bit_count() + (rows[r] & ~rows[r - 1]).bit_count() for r in range(1, n))
+    if runs < RUN_RATIO[level] * count:
+        return None
+    # connectivity: grow the component of the first white cell
+    r0 = next(r for r in range(n) if rows[r])
+    reach = [0] * (n + 1)
+    reach[r0] = rows[r0] & -rows[r0]
+    grew = True
+    while grew:
+        grew = False
+        for r in range(1, n):
+            row, cur = rows[r], reach[r]
+            new = (cur | reach[r - 1] | reach[r + 1]) & row
+            while True:  # spread along the row
+                wider = (new | (new << 1) | (new >> 1)) & row
+                if wider == new:
+                    break
+                new = wider
+            if new != cur:
+                reach[r] = new
+                grew = True
+    if reach != rows:
+        return None
+    return [[bool(rows[r] >> c & 1) for c in range(n)] for r in range(n)]
 
 
 _CAND = [-1] * (46 * 10 * 1024)  # index (total * 10 + length) * 1024 + used; filled lazily
@@ -308,22 +348,28 @@ def _fill(key: int) -> int:
     return run_candidates(rest // 10, rest % 10, used)
 
 
+_POP = [bin(m).count("1") for m in range(1024)]
+
+
 def count_fills(cell_runs, run_cells, targets, limit: int, out: list | None = None) -> tuple[int, int]:
     """The spec's dedicated counter for generated layouts (every cell in exactly two runs): MRV cell
     backtracking, per run the remaining sum, remaining cells and used-digit mask; a cell's candidates are
-    the digits of the still possible digit sets of both its runs. Returns (solutions up to limit, nodes);
-    appends the solutions (values by cell) to ``out``."""
+    the digits of the still possible digit sets of both its runs (kept per run, updated for the two runs of
+    each placed digit). Returns (solutions up to limit, nodes); appends the solutions (values by cell) to
+    ``out``."""
     size = len(cell_runs)
-    rest = [int(t) for t in targets]
-    left = [len(r) for r in run_cells]
     val = [0] * size
     stats = [0, 0]  # solutions, nodes
-
     cand = _CAND
+    pop = _POP
     first = [a for a, _ in cell_runs]
     second = [b for _, b in cell_runs]
-    # key of a run: (remaining sum * 10 + remaining cells) * 1024 + used digits
-    key = [(rest[k] * 10 + left[k]) * 1024 for k in range(len(run_cells))]
+    # key of a run: (remaining sum * 10 + remaining cells) * 1024 + used digits; mask: its candidate digits
+    key = [(int(t) * 10 + len(r)) * 1024 for t, r in zip(targets, run_cells)]
+    mask = [0] * len(key)
+    for k, x in enumerate(key):
+        m = cand[x]
+        mask[k] = m if m >= 0 else _fill(x)
     cells = range(size)
 
     def dfs() -> None:
@@ -334,18 +380,10 @@ def count_fills(cell_runs, run_cells, targets, limit: int, out: list | None = No
         for i in cells:
             if val[i]:
                 continue
-            ka = key[first[i]]
-            ma = cand[ka]
-            if ma < 0:
-                ma = _fill(ka)
-            kb = key[second[i]]
-            mb = cand[kb]
-            if mb < 0:
-                mb = _fill(kb)
-            m = ma & mb
+            m = mask[first[i]] & mask[second[i]]
             if not m:
                 return
-            c = m.bit_count()
+            c = pop[m]
             if c < fewest:
                 best, best_mask, fewest = i, m, c
                 if c == 1:
@@ -357,7 +395,7 @@ def count_fills(cell_runs, run_cells, targets, limit: int, out: list | None = No
             return
         a = first[best]
         b = second[best]
-        ka, kb = key[a], key[b]
+        ka, kb, ma0, mb0 = key[a], key[b], mask[a], mask[b]
         m = best_mask
         while m:
             low = m & -m
@@ -365,27 +403,99 @@ def count_fills(cell_runs, run_cells, targets, limit: int, out: list | None = No
             d = low.bit_length() - 1
             val[best] = d
             # one digit fewer, sum lower by d, digit used
-            key[a] = ka - d * 10240 - 1024 + low
-            key[b] = kb - d * 10240 - 1024 + low
+            x = ka - d * 10240 - 1024 + low
+            key[a] = x
+            y = cand[x]
+            mask[a] = y if y >= 0 else _fill(x)
+            x = kb - d * 10240 - 1024 + low
+            key[b] = x
+            y = cand[x]
+            mask[b] = y if y >= 0 else _fill(x)
             dfs()
             val[best] = 0
             if stats[0] >= limit:
                 break
-        key[a], key[b] = ka, kb
+        key[a], key[b], mask[a], mask[b] = ka, kb, ma0, mb0
 
     dfs()
     return stats[0], stats[1]
 
 
+# log of the number of digit sets of (sum, length), by sum * 10 + length (large where there is none)
+_LOG_SETS = [99.0] * 460
+for (_t, _k), _sets in COMBOS.items():
+    _LOG_SETS[_t * 10 + _k] = math.log(len(_sets))
 
-def _fill_csp(white: list[list[bool]]) -> tuple[CSP, list[Cell], list[list[int]]]:
-    whites = [(r, c) for r, row in enumerate(white) for c, w in enumerate(row) if w]
-    index = {rc: i for i, rc in enumerate(whites)}
-    csp = CSP([DIGITS] * len(whites))
-    segs = [[index[rc] for rc in seg] for seg in _segments(white)]
-    for seg in segs:
-        csp.add(AllDifferent(seg))
-    return csp, whites, segs
+
+def random_fill(rng: np.random.Generator, cell_runs, n_runs: int) -> list[int]:
+    """A random fill with distinct digits in every run: MRV cell backtracking, random digit order."""
+    size = len(cell_runs)
+    keys = rng.random((size, 9))
+    order = [[int(x) + 1 for x in np.argsort(row, kind="stable")] for row in keys.tolist()]
+    used = [0] * n_runs
+    val = [0] * size
+
+    def dfs() -> bool:
+        best, best_mask, fewest = -1, 0, 10
+        for i in range(size):
+            if val[i]:
+                continue
+            a, b = cell_runs[i]
+            m = DIGITS & ~used[a] & ~used[b]
+            c = m.bit_count()
+            if c < fewest:
+                best, best_mask, fewest = i, m, c
+        if best < 0:
+            return True
+        a, b = cell_runs[best]
+        for d in order[best]:
+            if best_mask >> d & 1:
+                bit = 1 << d
+                val[best] = d
+                used[a] |= bit
+                used[b] |= bit
+                if dfs():
+                    return True
+                used[a] &= ~bit
+                used[b] &= ~bit
+                val[best] = 0
+        return False
+
+    if not dfs():  # pragma: no cover - runs of at most 9 cells always have a fill
+        raise GenerationError("Kakuro: no fill")
+    return val
+
+
+def sharpen(rng: np.random.Generator, values: list[int], cell_runs, segs, steps: int) -> None:
+    """Annealing on the fill (in place) towards clues with few digit sets: a step gives one cell another
+    digit legal in its runs and is kept when the summed log of the two runs' digit-set counts does not grow
+    (a worse step with probability exp(-growth / ANNEAL_TEMP))."""
+    size = len(values)
+    lens = [len(seg) for seg in segs]
+    sums = [sum(values[v] for v in seg) for seg in segs]
+    used = [0] * len(segs)
+    for k, seg in enumerate(segs):
+        for v in seg:
+            used[k] |= 1 << values[v]
+    logs = _LOG_SETS
+    draws = rng.random((steps, 3)).tolist()
+    for u, w, z in draws:
+        i = int(u * size)
+        a, b = cell_runs[i]
+        x = values[i]
+        opts = values_of(DIGITS & ~used[a] & ~used[b])
+        if not opts:
+            continue
+        d = opts[int(w * len(opts))]
+        sa, sb, la, lb = sums[a], sums[b], lens[a], lens[b]
+        grow = (logs[(sa - x + d) * 10 + la] + logs[(sb - x + d) * 10 + lb]
+                - logs[sa * 10 + la] - logs[sb * 10 + lb])
+        if grow <= 0 or z < math.exp(-grow / ANNEAL_TEMP):
+            values[i] = d
+            sums[a] = sa - x + d
+            sums[b] = sb - x + d
+            used[a] = used[a] & ~(1 << x) | (1 << d)
+            used[b] = used[b] & ~(1 << x) | (1 << d)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -409,37 +519,40 @@ class Kakuro(CellStepMixin, Task):
             white = draw_layout(rng, level)
             if white is None:
                 continue
-            found = self._unique_fill(rng, white)
+            found = self._unique_fill(rng, white, level)
             if found is not None:
                 return {"n": n, "cells": clue_cells(white, found)}, to_grid(found)
         raise GenerationError(f"Kakuro: no unique {n}x{n} puzzle in {MAX_LAYOUTS} layouts")  # pragma: no cover
 
-    def _unique_fill(self, rng: np.random.Generator, white: list[list[bool]]) -> list[list[int]] | None:
+    def _unique_fill(self, rng: np.random.Generator, white: list[list[bool]], level: int) -> list[list[int]] | None:
         n = len(white)
-        fcsp, whites, segs = _fill_csp(white)
-        keys = rng.random((len(whites), 9))
-        order = [[int(x) + 1 for x in np.argsort(row, kind="stable")] for row in keys]
-        values = fcsp.solve(value_order=order, max_nodes=5_000)
-        if values is None:  # pragma: no cover - a layout with runs <= 6 always has a fill
-            return None
+        whites = [(r, c) for r, row in enumerate(white) for c, w in enumerate(row) if w]
+        index = {rc: i for i, rc in enumerate(whites)}
+        segs = [[index[rc] for rc in seg] for seg in _segments(white)]
         seg_of: list[list[int]] = [[] for _ in whites]
         for k, seg in enumerate(segs):
             for v in seg:
                 seg_of[v].append(k)
         cell_runs = [tuple(x) for x in seg_of]
+        values = random_fill(rng, cell_runs, len(segs))
+        if ANNEAL_STEPS[level]:
+            sharpen(rng, values, cell_runs, segs, ANNEAL_STEPS[level] * len(whites))
+        cap = SOLUTION_CAP[level]
 
         def solutions(vals):
             out: list[list[int]] = []
-            count_fills(cell_runs, segs, [sum(vals[v] for v in seg) for seg in segs], SOLUTION_CAP, out)
+            count_fills(cell_runs, segs, [sum(vals[v] for v in seg) for seg in segs], cap, out)
             return out
 
         sols = solutions(values)
-        for _ in range(MAX_ITERATIONS):
+        for step in range(MAX_ITERATIONS[level] + 1):
             if len(sols) == 1:
                 grid = [[0] * n for _ in range(n)]
                 for (r, c), x in zip(whites, values):
                     grid[r][c] = x
                 return grid
+            if step == MAX_ITERATIONS[level]:
+                break
             # a cell where the fill differs from the most other solutions ...
             others = [s for s in sols if s != values]
             differ = [sum(1 for o in others if o[i] != values[i]) for i in range(len(values))]
