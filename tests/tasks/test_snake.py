@@ -54,6 +54,62 @@ def test_level_parameters_and_uniqueness(instances, level):
             assert TASK.count(inst) == 1
 
 
+def test_two_ended_counter_matches_counter():
+    """The generator's two-ended uniqueness counter finds exactly the snakes the one-ended Counter finds
+    (up to 10 of them), on drawn paths (unique or not) and on perturbed counts or ends (often unsolvable)."""
+    compared = multi = 0
+    for seed in range(160):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(5, 9))
+        p = mod.grow(rng, n, int(rng.integers(4, 12 if seed % 2 else 2 * n + 8)))
+        if p is None:
+            continue
+        rows, cols = mod.counts_of(p, n)
+        start, end = p[0], p[-1]
+        if seed % 3 == 2:
+            i, j = (int(x) for x in rng.integers(n, size=2))
+            if rows[i] and rows[j] < n:
+                rows[i] -= 1
+                rows[j] += 1
+            end = int(rng.integers(n * n)) if seed % 2 else end
+        if start == end:
+            continue
+        one, done1 = mod.Counter(n, start, end, rows, cols).search(10, max_nodes=30_000)
+        two, done2, _ = mod.count_both_ends(n, start, end, rows, cols, 10, max_nodes=30_000)
+        if done1 and done2:
+            compared += 1
+            multi += len(one) > 1
+            assert sorted(map(tuple, one)) == sorted(map(tuple, two)), (seed, len(one), len(two))
+            assert all(mod.is_snake(s, n, list(rows), list(cols)) for s in two)
+    assert compared >= 100
+    rng = np.random.default_rng(5)
+    for _ in range(3000):  # puzzles with several snakes (rare among drawn paths)
+        n = int(rng.integers(5, 7))
+        p = mod.grow(rng, n, int(rng.integers(7, 11)))
+        if p is None:
+            continue
+        rows, cols = mod.counts_of(p, n)
+        one = mod.Counter(n, p[0], p[-1], rows, cols).search(10, max_nodes=None)[0]
+        if len(one) > 1:
+            two, done, _ = mod.count_both_ends(n, p[0], p[-1], rows, cols, 10, max_nodes=None)
+            assert done and sorted(map(tuple, one)) == sorted(map(tuple, two))
+            multi += 1
+            if multi == 5:
+                break
+    assert multi >= 5
+
+
+def test_is_snake_rules():
+    n = 5
+    path = [0, 1, 2, 7, 12, 11, 10, 15, 20]  # an S shape: turns touch only at corners
+    rows, cols = mod.counts_of(path, n)
+    assert mod.is_snake(path, n, rows, cols)
+    assert not mod.is_snake([0, 1, 6, 5], n, *mod.counts_of([0, 1, 6, 5], n))  # 0 and 5 touch orthogonally
+    assert not mod.is_snake([0, 1, 2, 7, 6, 11], n, *mod.counts_of([0, 1, 2, 7, 6, 11], n))  # 1 and 6 touch
+    assert not mod.is_snake([0, 1, 7], n, *mod.counts_of([0, 1, 7], n))  # not adjacent
+    assert not mod.is_snake(path, n, [x + (i == 0) for i, x in enumerate(rows)], cols)  # a count differs
+
+
 def test_levels_get_harder(instances):
     for key in ("cells", "turns", "detour", "search_nodes"):
         med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv][:12]]) for lv in range(1, 6)}

@@ -10,6 +10,9 @@ redrawn; the counts come from the path, and the instance is kept only when the s
 unique. Counter / solver: a DFS from S under the no-touching rule (an incremental bit set of forbidden
 cells), pruning full rows and columns, an E that gets walled in, and a travel bound (the rows and columns
 that still need cells, then E, must be reachable in exactly the remaining number of steps, with parity).
+The generator's uniqueness proof (``count_both_ends``, limit 2, node budget) runs the same pruning but
+grows the snake from both ends at once, always extending the end with fewer candidate cells, and checks
+every completed snake against all the rules; it finds exactly the solutions ``Counter`` finds.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ LEVEL_PARAMS: dict[int, tuple[tuple[int, int], tuple[int, int], int, int]] = {
 }
 MAX_DRAWS = 400
 GROW_BUDGET = 4_000
-COUNT_BUDGET = 1_000
+COUNT_BUDGET = 500
 START_FILL = (44, 160, 44)
 END_FILL = (214, 39, 40)
 SNAKE_FILL = (120, 170, 230)
@@ -227,21 +230,21 @@ class Counter:
         not_last = full & ~colm[n - 1]
 
         ball_e = balls(n)[end]
-        far = len(ball_e) - 1
+        ball_e = ball_e + (ball_e[-1],) * (n * n + 1 - len(ball_e))  # index = steps left, up to n * n
 
         def reach(x: int, free: int, left: int, rneed: int, cneed: int) -> bool:
             """E and enough cells of every row and column that still needs some are reachable from x: a BFS in
             the free cells; a cell at BFS depth k counts only if it lies within left - k steps of E."""
-            seen = frontier = 1 << x
+            frontier = 1 << x
+            avail = free & ~frontier
             usable = 0
-            k = 0
-            while frontier and k < left:
-                k += 1
+            for t in range(left - 1, -1, -1):
                 frontier = (((frontier << 1) & not_first) | ((frontier >> 1) & not_last) | (frontier << n)
-                            | (frontier >> n)) & free & ~seen
-                seen |= frontier
-                t = left - k
-                usable |= frontier & ball_e[t if t < far else far]
+                            | (frontier >> n)) & avail
+                if not frontier:
+                    break
+                avail ^= frontier
+                usable |= frontier & ball_e[t]
             if not usable >> end & 1 or usable.bit_count() < left:
                 return False
             seen = usable
@@ -266,6 +269,7 @@ class Counter:
             if max_nodes is not None and self.nodes > max_nodes:
                 raise _Budget
             cand = orth[cur] & ~forbid & allowed
+            base = forbid | orth[cur] | diag[prev] if prev >= 0 else forbid | orth[cur]
             while cand:
                 b = cand & -cand
                 cand ^= b
@@ -279,7 +283,7 @@ class Counter:
                 if left <= 1:
                     continue
                 xr, xc = divmod(x, n)
-                nf = forbid | b | orth[cur] | diag[prev] if prev >= 0 else forbid | b | orth[cur]
+                nf = base | b
                 if nf >> end & 1:
                     continue  # E walled in: it touches the body behind the new end
                 if (xr == er and rows[xr] == 1) or (xc == ec and cols[xc] == 1):
@@ -293,7 +297,9 @@ class Counter:
                 if cols[xc] == 0:
                     na &= ~colm[xc]
                     nc &= ~(1 << xc)
-                if travel(x, left - 1, nr, nc) and reach(x, na & ~nf, left - 1, nr, nc):
+                d = abs(xr - er) + abs(xc - ec)
+                if d < left and not (left - 1 - d) & 1 and travel(x, left - 1, nr, nc) and \
+                        reach(x, na & ~nf, left - 1, nr, nc):
                     path.append(x)
                     dfs(cur, x, nf, na, left - 1, nr, nc)
                     path.pop()
@@ -307,6 +313,212 @@ class Counter:
         except _Budget:
             return sols, False
         return sols, True
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# uniqueness counter for generation: the snake is grown from both ends
+
+
+@lru_cache(maxsize=32)
+def padded_balls(n: int) -> tuple[tuple[int, ...], ...]:
+    """padded_balls(n)[c][t]: the cells within Manhattan distance t of cell c, for t = 0 .. n * n."""
+    return tuple(b + (b[-1],) * (n * n + 1 - len(b)) for b in balls(n))
+
+
+def is_snake(path: list[int], n: int, rows0: list[int], cols0: list[int]) -> bool:
+    """Every rule at once: distinct orthogonally adjacent cells, no touching, every count met."""
+    orth, diag, _, _, _ = geometry(n)
+    if len(set(path)) != len(path) or counts_of(path, n) != (rows0, cols0):
+        return False
+    near = far = 0  # the cells two and three or more steps back
+    for i, c in enumerate(path):
+        if i and not orth[path[i - 1]] >> c & 1:
+            return False
+        if orth[c] & near or diag[c] & far:
+            return False
+        if i >= 1:
+            near |= 1 << path[i - 1]
+        if i >= 2:
+            far |= 1 << path[i - 2]
+    return True
+
+
+def count_both_ends(n: int, start: int, end: int, row_counts, col_counts, limit: int = 2,
+                    max_nodes: int | None = COUNT_BUDGET) -> tuple[list[list[int]], bool, int]:
+    """(up to ``limit`` snakes from S to E meeting the counts, complete?, nodes): a DFS that extends, at every
+    node, whichever end of the snake (the piece grown from S or the one grown from E) has fewer candidate
+    cells. A new cell must keep the no-touching rule with its own piece, stay clear (orthogonally and
+    diagonally) of the other piece while at least two more cells are to come between the two heads, and keep
+    the travel and reach bounds of ``Counter`` towards the other head; the last two cells are enumerated and
+    every completed snake is checked against all the rules (``is_snake``)."""
+    rows0, cols0 = [int(x) for x in row_counts], [int(x) for x in col_counts]
+    if not Counter(n, start, end, rows0, cols0).feasible():
+        return [], True, 0
+    orth, diag, _, rowm, colm = geometry(n)
+    pb = padded_balls(n)
+    rows, cols = rows0[:], cols0[:]
+    for c in (start, end):
+        rows[c // n] -= 1
+        cols[c % n] -= 1
+    if min(rows) < 0 or min(cols) < 0:
+        return [], True, 0
+    full = (1 << (n * n)) - 1
+    allowed = full
+    for r in range(n):
+        if rows[r] == 0:
+            allowed &= ~rowm[r]
+    for c in range(n):
+        if cols[c] == 0:
+            allowed &= ~colm[c]
+    not_first = full & ~colm[0]
+    not_last = full & ~colm[n - 1]
+    sols: list[list[int]] = []
+    nodes = 0
+    pieces = ([start], [end])
+
+    def travel(x: int, t: int, left: int, rneed: int, cneed: int) -> bool:
+        xr, xc = divmod(x, n)
+        er, ec = divmod(t, n)
+        d = abs(xr - er) + abs(xc - ec)
+        if d > left or (left - d) & 1:
+            return False
+        if rneed:
+            lo, hi = (rneed & -rneed).bit_length() - 1, rneed.bit_length() - 1
+            v = hi - lo + min(abs(xr - lo) + abs(hi - er), abs(xr - hi) + abs(lo - er))
+        else:
+            v = abs(xr - er)
+        if cneed:
+            lo, hi = (cneed & -cneed).bit_length() - 1, cneed.bit_length() - 1
+            h = hi - lo + min(abs(xc - lo) + abs(hi - ec), abs(xc - hi) + abs(lo - ec))
+        else:
+            h = abs(xc - ec)
+        return v + h <= left
+
+    def reach(x: int, t: int, free: int, left: int, rneed: int, cneed: int) -> bool:
+        """As ``Counter``'s reach, towards the other head t in ``left`` steps (t itself counted as a cell)."""
+        ball_t = pb[t]
+        frontier = 1 << x
+        avail = (free | 1 << t) & ~frontier
+        usable = 0
+        for k in range(left - 1, -1, -1):
+            frontier = (((frontier << 1) & not_first) | ((frontier >> 1) & not_last) | (frontier << n)
+                        | (frontier >> n)) & avail
+            if not frontier:
+                break
+            avail ^= frontier
+            usable |= frontier & ball_t[k]
+        if not usable >> t & 1 or usable.bit_count() < left:
+            return False
+        m = rneed
+        while m:
+            b = m & -m
+            m ^= b
+            r = b.bit_length() - 1
+            if (usable & rowm[r]).bit_count() < rows[r]:
+                return False
+        m = cneed
+        while m:
+            b = m & -m
+            m ^= b
+            c = b.bit_length() - 1
+            if (usable & colm[c]).bit_count() < cols[c]:
+                return False
+        return True
+
+    def finish(middle: list[int]) -> None:
+        path = pieces[0] + middle + pieces[1][::-1]
+        if is_snake(path, n, rows0, cols0):
+            sols.append(path)
+
+    def tail(left: int, allowed: int) -> None:
+        """At most two cells remain between the heads: try them all."""
+        a, b = pieces[0][-1], pieces[1][-1]
+        used = 0
+        for c in pieces[0] + pieces[1]:
+            used |= 1 << c
+        if left == 0:
+            if orth[a] >> b & 1:
+                finish([])
+            return
+        if left == 1:
+            m = orth[a] & orth[b] & allowed & ~used
+            while m and len(sols) < limit:
+                x = m & -m
+                m ^= x
+                finish([x.bit_length() - 1])
+            return
+        m = orth[a] & allowed & ~used
+        while m and len(sols) < limit:
+            xb = m & -m
+            m ^= xb
+            x = xb.bit_length() - 1
+            m2 = orth[x] & orth[b] & allowed & ~used & ~xb
+            while m2 and len(sols) < limit:
+                y = m2 & -m2
+                m2 ^= y
+                finish([x, y.bit_length() - 1])
+
+    def dfs(fa: int, ga: int, fb: int, gb: int, allowed: int, left: int, rneed: int, cneed: int) -> None:
+        """fa / fb: cells a later cell of the snake may not take because of piece A / B (its own no-touching
+        rule); ga / gb: the cells of the piece and all their orthogonal and diagonal neighbours."""
+        nonlocal nodes
+        nodes += 1
+        if max_nodes is not None and nodes > max_nodes:
+            raise _Budget
+        if left <= 2:
+            tail(left, allowed)
+            return
+        pa, pbk = pieces
+        ca = orth[pa[-1]] & ~fa & ~gb & allowed
+        cb = orth[pbk[-1]] & ~fb & ~ga & allowed
+        if not ca or not cb:
+            return
+        side = 0 if ca.bit_count() <= cb.bit_count() else 1
+        own, cand = (pa, ca) if side == 0 else (pbk, cb)
+        f, g, fo = (fa, ga, fb) if side == 0 else (fb, gb, fa)
+        cur = own[-1]
+        prev = own[-2] if len(own) >= 2 else -1
+        base = f | orth[cur] | diag[prev] if prev >= 0 else f | orth[cur]
+        other = pieces[1 - side][-1]
+        while cand:
+            bx = cand & -cand
+            cand ^= bx
+            x = bx.bit_length() - 1
+            nf = base | bx
+            if nf >> other & 1:
+                continue  # the other head touches this piece's body
+            xr, xc = divmod(x, n)
+            rows[xr] -= 1
+            cols[xc] -= 1
+            na, nr, nc = allowed, rneed, cneed
+            if rows[xr] == 0:
+                na &= ~rowm[xr]
+                nr &= ~(1 << xr)
+            if cols[xc] == 0:
+                na &= ~colm[xc]
+                nc &= ~(1 << xc)
+            if travel(x, other, left, nr, nc) and reach(x, other, na & ~nf & ~fo, left, nr, nc):
+                ng = g | bx | orth[x] | diag[x]
+                own.append(x)
+                if side == 0:
+                    dfs(nf, ng, fb, gb, na, left - 1, nr, nc)
+                else:
+                    dfs(fa, ga, nf, ng, na, left - 1, nr, nc)
+                own.pop()
+            rows[xr] += 1
+            cols[xc] += 1
+            if len(sols) >= limit:
+                return
+
+    rneed = sum(1 << r for r in range(n) if rows[r])
+    cneed = sum(1 << c for c in range(n) if cols[c])
+    ga = (1 << start) | orth[start] | diag[start]
+    gb = (1 << end) | orth[end] | diag[end]
+    try:
+        dfs(1 << start, ga, 1 << end, gb, allowed, sum(rows), rneed, cneed)
+    except _Budget:
+        return sols, False, nodes
+    return sols[:limit], True, nodes
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -379,10 +591,7 @@ class Snake(CellStepMixin, Task):
             if path is None or turns_of(path, n) < min_turns or detour_of(path, n) < min_detour:
                 continue
             rows, cols = counts_of(path, n)
-            for a, b in ((path[0], path[-1]), (path[-1], path[0])):  # a proof from either end will do
-                sols, done = Counter(n, a, b, rows, cols).search(2)
-                if done:
-                    break
+            sols, done, _ = count_both_ends(n, path[0], path[-1], rows, cols, 2)
             if not done or len(sols) != 1:
                 continue
             state = {"n": n, "start": list(divmod(path[0], n)), "end": list(divmod(path[-1], n)),
@@ -420,19 +629,14 @@ class Snake(CellStepMixin, Task):
         return len(self.counter(inst).search(limit, max_nodes=None)[0])
 
     def stats(self, inst: Instance) -> dict:
-        """Solver work (nodes of the uniqueness proof, from S or else from E as the generator ran it) and the
-        snake's size and shape."""
+        """Solver work (nodes of the uniqueness proof the generator ran) and the snake's size and shape."""
         n = self.size(inst)
         (sr, sc), (er, ec) = self.ends(inst)
         rows, cols = inst.state["row_counts"], inst.state["col_counts"]
-        for a, b, budget in ((sr * n + sc, er * n + ec, COUNT_BUDGET), (er * n + ec, sr * n + sc, COUNT_BUDGET),
-                             (sr * n + sc, er * n + ec, None)):  # the uniqueness proof the generator ran
-            c = Counter(n, a, b, rows, cols)
-            if c.search(2, max_nodes=budget)[1]:
-                break
+        nodes = count_both_ends(n, sr * n + sc, er * n + ec, rows, cols, 2, max_nodes=None)[2]
         path = [r * n + col for r, col in self.solution(inst)]
         return {"n": n, "cells": len(path), "turns": turns_of(path, n), "detour": detour_of(path, n),
-                "search_nodes": c.nodes}
+                "search_nodes": nodes}
 
     # ----- verification ----------------------------------------------------------------------------------------
     def check(self, inst: Instance, answer: str) -> Verdict:
@@ -746,4 +950,5 @@ def _cell_field(value: Any) -> Cell | None:
 
 TASK = Snake()
 
-__all__ = ["LEVEL_PARAMS", "TASK", "Counter", "Snake", "grow", "path_text", "snake_from_cells"]
+__all__ = ["LEVEL_PARAMS", "TASK", "Counter", "Snake", "count_both_ends", "grow", "is_snake", "path_text",
+           "snake_from_cells"]
