@@ -10,20 +10,30 @@ with reasons that name the row, column or cell, and the step-mode mixin.
   turns them into a :class:`~.instance.Verdict` with partial credit.
 - :class:`CellStepMixin`: step mode for cell puzzles: action ``(row, col, code)`` in MultiDiscrete
   ``(rows, cols, codes)`` (code 0 erases), locked cells illegal, play state a tuple of row tuples.
+  :class:`SquareStepMixin` fills its hooks for n×n boards (``size(inst)`` from ``state["n"]``, a level
+  size table, values 1..k), :class:`ShadeStepMixin` for shading puzzles (1 = shaded, 2 = a note mark).
+- :class:`CSPGridMixin`: ``solve``/``count``/``format_answer``/``traced_grid`` of a puzzle whose answer is
+  the grid of one CSP's values; :func:`solve_values` / :func:`traced_search`: a CSP's one solution (or
+  its logged search), raising ``ValueError("this <puzzle> has no solution")``; :func:`givens_domains`,
+  :func:`guess_words` (the guess/undo wording of ``explain_search`` traces).
+- :class:`BitGrid` (an n×n board as an int bitset: neighbour spread, flood fill, connectivity),
+  :class:`SizeCache` (``Cls.of(n)``), :func:`bits`.
+- :func:`grid_witness` / :func:`tuple_witness` as a task's ``record_witness``; :func:`record_grid` (a
+  record's grid state); :func:`parse_cell_pairs` reads an order-free set of (a, b) pairs.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from .csp import CSP, AllDifferent, mask_of
+from .csp import CSP, AllDifferent, SearchResult, format_values, mask_of
 from .instance import Instance, Verdict
-from .parsing import ParseError, bounded
-from .task import StepResult
+from .parsing import ParseError, bounded, parse_coords
+from .task import StepResult, record_field
 
 Grid = tuple[tuple[int, ...], ...]
 
@@ -323,13 +333,16 @@ class CellStepMixin:
     - ``play_check(inst, play) -> bool``: whether the grid of codes solves the puzzle;
     - ``solution_codes(inst) -> grid`` of codes for the expert's solution;
     - optionally ``level_board(level) -> (rows, cols, codes)`` (the largest board of the level; default:
-      the board of seed 0), ``code_text`` (code -> symbol in text prompts) and ``move_help(inst)``.
+      the board of seed 0), ``code_text`` (code -> symbol in text prompts), ``legend_text`` (how the
+      image shows a play state) and ``move_help(inst)``.
     Illegal: writing on a locked cell. The mask is False on locked cells and outside a smaller board.
     """
 
     step_mode = True
     steps_per_cell = 4
     code_text: dict[int, str] | None = None
+    legend_text: str = ("The image shows the current grid: bold dark entries are fixed, blue entries are the ones you "
+                        "have written.")
 
     # hooks -------------------------------------------------------------------------------------------------
     def board_shape(self, inst: Instance) -> tuple[int, int]:
@@ -416,9 +429,8 @@ class CellStepMixin:
                 if int(target[r][c]) != start[r][c]]
 
     def play_legend(self, inst: Instance) -> str:
-        """How the image shows a play state (image-mode step prompts)."""
-        return ("The image shows the current grid: bold dark entries are fixed, blue entries are the ones you have "
-                "written.")
+        """How the image shows a play state (image-mode step prompts): ``legend_text``."""
+        return self.legend_text
 
     def _code_str(self, v: int) -> str:
         return self.code_text.get(v, str(v)) if self.code_text else str(v)
@@ -440,8 +452,297 @@ class CellStepMixin:
                 f"are filled. {self.move_help(inst)} The puzzle is solved as soon as the grid satisfies every rule.")
 
 
+
+def move_text(n: int, values: str, *, where: str = "", after: str = "",
+              axes: str = "rows and columns 0-{last} counted from the top-left cell") -> str:
+    """A square board's move help: ``Each move is (row, column, value) with <axes><where>: <values>.`` plus
+    `` <after>`` (``{last}`` in ``axes`` is n - 1)."""
+    return (f"Each move is (row, column, value) with {axes.format(last=n - 1)}{where}: {values}."
+            + (f" {after}" if after else ""))
+
+
+def shaded_cells(play: Grid, code: int = 1) -> list[tuple[int, int]]:
+    """The ``(row, col)`` cells holding ``code``, row-major."""
+    return [(r, c) for r, row in enumerate(play) for c, v in enumerate(row) if v == code]
+
+
+def shaded_grid(play: Grid, code: int = 1) -> list[list[int]]:
+    """A 0/1 grid: 1 where the play grid holds ``code``."""
+    return [[1 if v == code else 0 for v in row] for row in play]
+
+
+def cells_grid(cells: Iterable[tuple[int, int]], n: int) -> Grid:
+    """An n×n grid of codes: 1 on ``cells`` (``(row, col)``), else 0."""
+    on = set(cells)
+    return tuple(tuple(1 if (r, c) in on else 0 for c in range(n)) for r in range(n))
+
+
+class SquareSize:
+    """``size(inst)``: the n of an n×n puzzle, stored as ``inst.state["n"]``."""
+
+    @staticmethod
+    def size(inst: Instance) -> int:
+        return int(inst.state["n"])
+
+
+class SquareStepMixin(SquareSize, CellStepMixin):
+    """:class:`CellStepMixin` hooks for an n×n board (``size(inst)``) with values 1..k-1 (code 0 erases):
+
+    - ``level_sizes``: level -> n (or a tuple whose first item is n, e.g. a ``LEVEL_PARAMS`` table);
+    - ``value_codes(n)``: the number of codes on an n×n board (default n + 1);
+    - ``play_givens``: ``inst.state[givens_key]`` as a grid (0 = empty), or an empty board when it is None;
+    - ``play_check``: a grid with no empty cell (unless ``play_complete`` is False) whose
+      ``play_values(inst, play)`` (default: the rows as lists) passes ``self.check_grid``;
+    - ``solution_codes``: ``to_grid(self.solution(inst))``.
+    """
+
+    level_sizes: ClassVar[Mapping[int, Any]] = {}
+    givens_key: ClassVar[str | None] = None
+    play_complete: ClassVar[bool] = True
+
+    def value_codes(self, n: int) -> int:
+        return n + 1
+
+    def level_size(self, level: int) -> int:
+        n = self.level_sizes[level]
+        return int(n if isinstance(n, int) else n[0])
+
+    def board_shape(self, inst: Instance) -> tuple[int, int]:
+        n = self.size(inst)
+        return (n, n)
+
+    def step_codes(self, inst: Instance) -> int:
+        return self.value_codes(self.size(inst))
+
+    def level_board(self, level: int) -> tuple[int, int, int]:
+        n = self.level_size(level)
+        return (n, n, self.value_codes(n))
+
+    def play_givens(self, inst: Instance) -> Grid:
+        if self.givens_key is not None:
+            return to_grid(inst.state[self.givens_key])
+        n = self.size(inst)
+        return tuple((0,) * n for _ in range(n))
+
+    def play_values(self, inst: Instance, play: Grid) -> Any:
+        return [list(row) for row in play]
+
+    def play_check(self, inst: Instance, play: Grid) -> bool:
+        if self.play_complete and any(not v for row in play for v in row):
+            return False
+        return self.check_grid(inst, self.play_values(inst, play)).correct  # type: ignore[attr-defined]
+
+    def solution_codes(self, inst: Instance) -> Grid:
+        return to_grid(self.solution(inst))  # type: ignore[attr-defined]
+
+
+class ShadeStepMixin(SquareStepMixin):
+    """Step mode of a binary shading puzzle on an n×n board: codes 1 = shaded/filled, 2 = marked (a note
+    only), 0 = clear. With ``shade_cells`` (default) the answer is the list of shaded ``(row, col)`` cells,
+    checked by ``self.check_cells(inst, cells)``; otherwise a 0/1 grid checked by ``self.check_grid``.
+    ``move_help`` is :func:`move_text` with ``value 1 <shade_text>, value 2 <mark_text>, value 0 <clear_text>``
+    and the class attributes ``move_axes``, ``move_where``, ``move_after``."""
+
+    shade_cells: ClassVar[bool] = True
+    shade_text: ClassVar[str] = "shades the cell"
+    mark_text: ClassVar[str] = "marks it (a note only)"
+    clear_text: ClassVar[str] = "clears it"
+    move_axes: ClassVar[str] = "rows and columns 0-{last} counted from the top-left cell"
+    move_where: ClassVar[str] = ""
+    move_after: ClassVar[str] = ""
+
+    def value_codes(self, n: int) -> int:
+        return 3
+
+    def play_check(self, inst: Instance, play: Grid) -> bool:
+        if self.shade_cells:
+            return self.check_cells(inst, shaded_cells(play)).correct  # type: ignore[attr-defined]
+        return self.check_grid(inst, shaded_grid(play)).correct  # type: ignore[attr-defined]
+
+    def solution_codes(self, inst: Instance) -> Grid:
+        if self.shade_cells:
+            return cells_grid(self.solution(inst), self.size(inst))  # type: ignore[attr-defined]
+        return to_grid(self.solution(inst))  # type: ignore[attr-defined]
+
+    def move_help(self, inst: Instance) -> str:
+        return move_text(self.size(inst), f"value 1 {self.shade_text}, value 2 {self.mark_text}, value 0 "
+                         f"{self.clear_text}", where=self.move_where, after=self.move_after, axes=self.move_axes)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# bitset boards
+
+
+def bits(m: int) -> Iterator[int]:
+    """The indices of the set bits of ``m``, ascending."""
+    while m:
+        low = m & -m
+        yield low.bit_length() - 1
+        m ^= low
+
+
+_Sized = TypeVar("_Sized", bound="SizeCache")
+
+
+class SizeCache:
+    """``Cls.of(n)``: one shared ``Cls(n)`` per class and size (geometry tables built once)."""
+
+    _instances: ClassVar[dict[tuple[type, int], Any]] = {}
+
+    @classmethod
+    def of(cls: type[_Sized], n: int) -> _Sized:
+        key = (cls, n)
+        got = SizeCache._instances.get(key)
+        if got is None:
+            got = SizeCache._instances[key] = cls(n)  # type: ignore[call-arg]
+        return got
+
+
+class BitGrid(SizeCache):
+    """An n×n board as an int bitset, bit ``r * n + c`` per cell, with the shift masks of orthogonal
+    neighbours: ``adjacent``/``spread`` (one step out, without/with the cells themselves), ``flood`` (the
+    part of ``allowed`` connected to ``seed``) and ``connected``. Subclasses add genre tables."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.full = (1 << (n * n)) - 1
+        col0 = sum(1 << (r * n) for r in range(n))
+        self.not_first = self.full & ~col0               # cells not in column 0
+        self.not_last = self.full & ~(col0 << (n - 1))   # cells not in column n-1
+
+    def adjacent(self, m: int) -> int:
+        """Cells orthogonally next to some cell of ``m`` (a cell of ``m`` only if it touches another)."""
+        n = self.n
+        return (((m << 1) & self.not_first) | ((m >> 1) & self.not_last) | (m << n) | (m >> n)) & self.full
+
+    def spread(self, m: int) -> int:
+        n = self.n
+        return (m | ((m << 1) & self.not_first) | ((m >> 1) & self.not_last) | (m << n) | (m >> n)) & self.full
+
+    def flood(self, seed: int, allowed: int) -> int:
+        reach = seed & allowed
+        n, nf, nl = self.n, self.not_first & allowed, self.not_last & allowed
+        while True:
+            nxt = reach | ((reach << 1) & nf) | ((reach >> 1) & nl) | (((reach << n) | (reach >> n)) & allowed)
+            if nxt == reach:
+                return reach
+            reach = nxt
+
+    def connected(self, m: int) -> bool:
+        return m != 0 and self.flood(m & -m, m) == m
+
+
+class CSPGridMixin(SquareSize):
+    """``solve``/``count``/``format_answer`` of an n×n puzzle whose answer is the grid of its
+    :class:`~.csp.CSP` values (variable ``r * n + c``): the task's ``csp(inst)`` returns the model or
+    ``(model, domains)``; ``solve_what`` names the puzzle in "this <what> has no solution"; answers are
+    written with :func:`matrix_text` unless the task overrides ``format_answer``."""
+
+    solve_what: ClassVar[str] = "puzzle"
+
+    def csp_domains(self, inst: Instance) -> tuple[CSP, list[int] | None]:
+        got = self.csp(inst)  # type: ignore[attr-defined]
+        return got if isinstance(got, tuple) else (got, None)
+
+    def solve(self, inst: Instance) -> Grid:
+        csp, dom = self.csp_domains(inst)
+        values = solve_values(csp, self.solve_what, domains=dom)
+        n = self.size(inst)
+        return tuple(tuple(values[r * n : (r + 1) * n]) for r in range(n))
+
+    def count(self, inst: Instance, limit: int = 2) -> int:
+        csp, dom = self.csp_domains(inst)
+        return csp.count_solutions(limit, domains=dom)
+
+    def format_answer(self, inst: Instance, solution: Any) -> str:
+        return matrix_text(solution)
+
+    def traced_grid(self, inst: Instance) -> tuple[CSP, list[list[int]], list]:
+        """For a trace: the model, the solution's rows and the search log (:func:`traced_search`)."""
+        csp, dom = self.csp_domains(inst)
+        res, log = traced_search(csp, self.solve_what, domains=dom)
+        n = self.size(inst)
+        values = res.solutions[0]
+        return csp, [values[r * n : (r + 1) * n] for r in range(n)], log
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# task helpers
+
+
+def grid_witness(task: Any, inst: Instance, answer: str, verdict: Verdict) -> Grid:
+    """``record_witness`` of a task whose parsed answer is a grid: ``record_witness = grid_witness``."""
+    return to_grid(verdict.parsed)
+
+
+def tuple_witness(task: Any, inst: Instance, answer: str, verdict: Verdict) -> tuple:
+    """``record_witness`` of a task whose parsed answer is a sequence (of cells): ``tuple(verdict.parsed)``."""
+    return tuple(verdict.parsed)
+
+
+def givens_domains(csp: CSP, grid: Iterable[Iterable[int]]) -> list[int]:
+    """The domains of a cell CSP (variable ``r * n + c``) with the non-zero cells of ``grid`` fixed."""
+    return csp.fixed([v if v else None for row in grid for v in row])
+
+
+def guess_words(csp: CSP) -> dict[str, Any]:
+    """The ``leaf_fail``, ``guess``, ``undo`` and ``stuck`` wording of :func:`~.csp.explain_search` for a
+    CSP of numbered cells: ``explain_search(log, deduce=..., fail=..., **guess_words(csp))``."""
+    return {
+        "leaf_fail": lambda ci: f"Contradiction: {csp.constraints[ci].label} is broken.",
+        "guess": lambda var, value, cands: f"Guess {csp.name(var)} = {value} (its candidates are "
+                                           f"{format_values(cands)}).",
+        "undo": lambda var, value: f"So {csp.name(var)} = {value} is impossible; undo it.",
+        "stuck": "No rule forces anything more, so guess a cell with the fewest candidates and follow it.",
+    }
+
+
+def record_grid(record: dict) -> Any:
+    """A reference record's ``initial_state`` (decoded by :func:`~.task.record_field`), unwrapped from an
+    object's ``grid`` (or nested ``initial_state``) field."""
+    raw = record_field(record.get("initial_state"))
+    if isinstance(raw, dict):
+        raw = raw.get("grid", raw.get("initial_state"))
+    return raw
+
+
+def solve_values(csp: CSP, what: str, **kwargs: Any) -> list[int]:
+    """``csp.solve(**kwargs)``; raises ``ValueError("this <what> has no solution")`` when there is none."""
+    values = csp.solve(**kwargs)
+    if values is None:
+        raise ValueError(f"this {what} has no solution")
+    return values
+
+
+def traced_search(csp: CSP, what: str, **kwargs: Any) -> tuple[SearchResult, list]:
+    """One logged search (``csp.search(1, log=log, **kwargs)``) for a trace: ``(result, log)``; raises
+    ``ValueError("this <what> has no solution")`` when it finds none."""
+    log: list = []
+    res = csp.search(1, log=log, **kwargs)
+    if not res.solutions:
+        raise ValueError(f"this {what} has no solution")
+    return res, log
+
+
+_NON_INT_PAIR = re.compile(r"[(\[]\s*-?\d*\.\d|[(\[]\s*-?\d+\s*,\s*-?\d*\.\d", re.ASCII)
+
+
+def parse_cell_pairs(text: str, max_chars: int, empty: re.Pattern) -> tuple[tuple[int, int], ...]:
+    """An order-free set of integer ``(a, b)`` pairs (sorted, duplicates collapsed); ``()`` when ``empty``
+    matches the whole answer. Pairs with a decimal number raise :class:`ParseError`."""
+    text = bounded(text, max_chars)
+    if empty.match(text):
+        return ()
+    if _NON_INT_PAIR.search(text):
+        raise ParseError("coordinates must be integers")
+    pairs = parse_coords(text, max_chars=max_chars, max_items=5_000)
+    return tuple(sorted(set(pairs)))
+
+
 __all__ = [
-    "CellStepMixin", "Checklist", "Grid", "cell_name", "cell_names", "check_givens", "check_latin",
-    "check_values", "flatten", "grid_lines", "latin_csp", "line_problem", "matrix_text", "parse_grid",
-    "random_latin_square", "reshape", "to_grid",
+    "BitGrid", "CSPGridMixin", "CellStepMixin", "Checklist", "Grid", "ShadeStepMixin", "SizeCache", "SquareSize",
+    "SquareStepMixin", "bits", "cell_name", "cell_names", "cells_grid", "check_givens", "check_latin", "check_values",
+    "flatten", "givens_domains", "grid_lines", "grid_witness", "guess_words", "latin_csp", "line_problem",
+    "matrix_text", "move_text", "parse_cell_pairs", "parse_grid", "random_latin_square", "record_grid", "reshape",
+    "shaded_cells", "shaded_grid", "solve_values", "to_grid", "traced_search", "tuple_witness",
 ]

@@ -10,6 +10,9 @@ list of strings per line: lists run outwards, as Nonogram clues do), and 0- or 1
     board = Board(5, 5, values={(0, 1): "3"}, given={(0, 1)}, clues={"right": ["4", "7", ...]})
     img, layout = render_board(board, size=512)   # layout.box(r, c) / layout.center(r, c) for extras
 
+Helpers for tasks' boards: :func:`given_values` (givens vs. entered numbers of a play state) and
+:func:`shade_marks` (fills and note marks of a shading puzzle's play state).
+
 Drawing uses only the bundled fonts and no randomness: equal boards give identical bytes.
 """
 
@@ -339,4 +342,43 @@ def _draw_coords(draw: ImageDraw.ImageDraw, board: Board, layout: BoardLayout) -
                 draw_text(draw, (cx, cy), str(r + base), fnt, fill=MUTED)
 
 
-__all__ = ["Board", "BoardLayout", "ENTERED", "board_layout", "draw_board", "render_board"]
+def given_values(grid: Sequence[Sequence[int]], play: Sequence[Sequence[int]] | None = None
+                 ) -> tuple[dict[Cell, str], set[Cell]]:
+    """Board ``values`` and ``given`` of a number grid with givens: the non-zero cells of ``grid`` as givens,
+    the other non-zero cells of ``play`` (if any) as entries."""
+    current = play if play is not None else grid
+    values: dict[Cell, str] = {}
+    given: set[Cell] = set()
+    for r, row in enumerate(grid):
+        for c, g in enumerate(row):
+            v = int(current[r][c])
+            if g:
+                values[(r, c)] = str(g)
+                given.add((r, c))
+            elif v:
+                values[(r, c)] = str(v)
+    return values, given
+
+
+def shade_marks(play: Sequence[Sequence[int]] | None, fill: tuple, mark: object, *,
+                fills: dict | None = None, skip: object = ()) -> tuple[dict, dict]:
+    """Board decorations of a shading puzzle's play state (codes 1 = shaded, 2 = a note mark):
+    ``fills[(r, c)] = fill`` for code 1 (added to ``fills`` when given) and ``marks[(r, c)] = mark``
+    for code 2 (pass them as the Board's dots, crosses or circles); cells in ``skip`` are left alone."""
+    fills = {} if fills is None else fills
+    marks: dict = {}
+    if play is not None:
+        for r, row in enumerate(play):
+            for c, v in enumerate(row):
+                if (r, c) in skip:  # type: ignore[operator]
+                    continue
+                if v == 1:
+                    fills[(r, c)] = fill
+                elif v == 2:
+                    marks[(r, c)] = mark
+    return fills, marks
+
+
+__all__ = [
+    "Board", "BoardLayout", "ENTERED", "board_layout", "draw_board", "given_values", "render_board", "shade_marks",
+]

@@ -22,9 +22,18 @@ import numpy as np
 
 from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, record_field
 from ...core.csp import CSP, Constraint, explain_search, values_of
-from ...core.grid_puzzle import CellStepMixin, Checklist, Grid
+from ...core.grid_puzzle import (
+    Checklist,
+    Grid,
+    ShadeStepMixin,
+    cells_grid,
+    shaded_cells,
+    solve_values,
+    traced_search,
+    tuple_witness,
+)
 from ...core.parsing import bounded
-from ...render.puzzle_grid import Board, render_board
+from ...render.puzzle_grid import Board, render_board, shade_marks
 
 # level -> (n, region counts)
 LEVEL_PARAMS: dict[int, tuple[int, tuple[int, ...]]] = {
@@ -244,7 +253,7 @@ def grow_partition(rng: np.random.Generator, n: int, k: int) -> list[list[int]] 
     return [[rename[owner[y * n + x]] for x in range(n)] for y in range(n)]
 
 
-class Aquarium(CellStepMixin, Task):
+class Aquarium(ShadeStepMixin, Task):
     name = "Aquarium"
     category = "puzzles"
     benchmark_id = "aquarium"
@@ -254,6 +263,12 @@ class Aquarium(CellStepMixin, Task):
     answer_format = "[(x1, y1), (x2, y2), ...] the water cells, x = column, y = row, 0-based"
     max_answer_chars = 20_000
     code_text = {1: "~", 2: "x"}
+    level_sizes = LEVEL_PARAMS
+    shade_text = "fills the cell with water"
+    mark_text = "marks it dry (a note only)"
+    move_axes = "row = y and column = x, both 0-{last}"
+    move_after = "Unfilled cells count as dry. In the text grid, ~ is water and x a dry mark."
+    legend_text = "The image shows the current grid: water cells are blue, cells you marked dry show a small grey dot."
 
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -277,19 +292,13 @@ class Aquarium(CellStepMixin, Task):
         raise GenerationError(f"Aquarium: no unique {n}x{n} puzzle in {MAX_PARTITIONS} partitions")  # pragma: no cover
 
     # ----- helpers ---------------------------------------------------------------------------------------------
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
-
     def csp(self, inst: Instance) -> CSP:
         st = inst.state
         return build_csp(st["regions"], st["row_clues"], st["col_clues"])
 
     # ----- solving ---------------------------------------------------------------------------------------------
     def solve(self, inst: Instance) -> tuple[tuple[int, int], ...]:
-        levels = self.csp(inst).solve()
-        if levels is None:
-            raise ValueError("this Aquarium has no solution")
+        levels = solve_values(self.csp(inst), "Aquarium")
         return tuple(sorted(water_of(inst.state["regions"], levels), key=lambda p: (p[1], p[0])))
 
     def format_answer(self, inst: Instance, solution: Any) -> str:
@@ -379,15 +388,7 @@ class Aquarium(CellStepMixin, Task):
     def board(self, inst: Instance, play: Any = None, water=None) -> Board:
         n = self.size(inst)
         st = inst.state
-        fills = {}
-        dots = {}
-        if play is not None:
-            for r in range(n):
-                for c in range(n):
-                    if play[r][c] == 1:
-                        fills[(r, c)] = WATER
-                    elif play[r][c] == 2:
-                        dots[(r, c)] = DRY
+        fills, dots = shade_marks(play, WATER, DRY)
         for x, y in water or ():
             fills[(y, x)] = WATER
         return Board(n, n, regions=st["regions"], fills=fills, dots=dots, coords=0, coord_sides=("bottom", "left"),
@@ -437,10 +438,7 @@ class Aquarium(CellStepMixin, Task):
         st = inst.state
         n = self.size(inst)
         csp = self.csp(inst)
-        log: list = []
-        res = csp.search(1, log=log)
-        if not res.solutions:
-            raise ValueError("this Aquarium has no solution")
+        res, log = traced_search(csp, "Aquarium")
         levels = res.solutions[0]
         rows = tank_rows(st["regions"])
         water = water_of(st["regions"], levels)
@@ -501,42 +499,14 @@ class Aquarium(CellStepMixin, Task):
         n = int(state["n"])
         return n - 3 if 4 <= n <= 8 else None
 
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict):
-        return tuple(verdict.parsed)
+    record_witness = tuple_witness
 
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def board_shape(self, inst: Instance) -> tuple[int, int]:
-        n = self.size(inst)
-        return (n, n)
-
-    def step_codes(self, inst: Instance) -> int:
-        return 3
-
-    def level_board(self, level: int) -> tuple[int, int, int]:
-        n = LEVEL_PARAMS[level][0]
-        return (n, n, 3)
-
-    def play_givens(self, inst: Instance) -> Grid:
-        n = self.size(inst)
-        return tuple((0,) * n for _ in range(n))
-
+    # ----- step mode (core.grid_puzzle.ShadeStepMixin) --------------------------------------------------------
     def play_check(self, inst: Instance, play: Grid) -> bool:
-        water = {(x, y) for y, row in enumerate(play) for x, v in enumerate(row) if v == 1}
-        return self.check_water(inst, water).correct
+        return self.check_water(inst, {(x, y) for y, x in shaded_cells(play)}).correct
 
     def solution_codes(self, inst: Instance) -> Grid:
-        n = self.size(inst)
-        water = set(self.solution(inst))
-        return tuple(tuple(1 if (x, y) in water else 0 for x in range(n)) for y in range(n))
-
-    def move_help(self, inst: Instance) -> str:
-        n = self.size(inst)
-        return (f"Each move is (row, column, value) with row = y and column = x, both 0-{n - 1}: value 1 fills the "
-                "cell with water, value 2 marks it dry (a note only), value 0 clears it. Unfilled cells count as "
-                "dry. In the text grid, ~ is water and x a dry mark.")
-
-    def play_legend(self, inst: Instance) -> str:
-        return "The image shows the current grid: water cells are blue, cells you marked dry show a small grey dot."
+        return cells_grid(((y, x) for x, y in self.solution(inst)), self.size(inst))
 
 
 # ---------------------------------------------------------------------------------------------------------------

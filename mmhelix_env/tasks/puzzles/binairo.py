@@ -24,7 +24,17 @@ import numpy as np
 
 from ...core import Instance, RecordError, Task, Verdict, record_field
 from ...core.csp import CSP, Constraint, explain_search, single
-from ...core.grid_puzzle import CellStepMixin, Checklist, Grid, cell_name, check_values, parse_grid, to_grid
+from ...core.grid_puzzle import (
+    Checklist,
+    CSPGridMixin,
+    Grid,
+    SquareStepMixin,
+    cell_name,
+    check_values,
+    grid_witness,
+    move_text,
+    parse_grid,
+)
 from ...render.puzzle_grid import Board, render_board
 
 # level -> (n, givens)
@@ -373,7 +383,7 @@ def _render_kit(n: int, size: int):
     return kit
 
 
-class Binairo(CellStepMixin, Task):
+class Binairo(SquareStepMixin, CSPGridMixin, Task):
     name = "Binairo"
     category = "puzzles"
     benchmark_id = "binairo"
@@ -382,8 +392,12 @@ class Binairo(CellStepMixin, Task):
     version = "1"
     answer_format = "n rows of n space-separated 0/1 digits, one row per line"
     max_answer_chars = 20_000
+    solve_what = "Binairo"
     record_categories = ("binario",)
     code_text = {1: "0", 2: "1"}
+    level_sizes = LEVEL_PARAMS
+    legend_text = ("The image shows the current grid: the givens are the circled blue 0s and red 1s, the digits you "
+                   "have written are dark grey without a circle.")
 
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -407,29 +421,13 @@ class Binairo(CellStepMixin, Task):
         return {"n": n, "givens": givens}, tuple(tuple(values[r * n: (r + 1) * n]) for r in range(n))
 
     # ----- helpers ---------------------------------------------------------------------------------------------
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
-
     def csp(self, inst: Instance) -> tuple[CSP, list[int]]:
         n = self.size(inst)
         return _csp(n), givens_domains(n, inst.state["givens"])
 
-    # ----- solving ---------------------------------------------------------------------------------------------
-    def solve(self, inst: Instance) -> Grid:
-        csp, dom = self.csp(inst)
-        values = csp.solve(domains=dom)
-        if values is None:
-            raise ValueError("this Binairo has no solution")
-        n = self.size(inst)
-        return tuple(tuple(values[r * n: (r + 1) * n]) for r in range(n))
-
+    # ----- solving (solve, count: core.grid_puzzle.CSPGridMixin) -----------------------------------------------
     def format_answer(self, inst: Instance, solution: Any) -> str:
         return "\n".join(" ".join(str(int(v)) for v in row) for row in solution)
-
-    def count(self, inst: Instance, limit: int = 2) -> int:
-        csp, dom = self.csp(inst)
-        return csp.count_solutions(limit, domains=dom)
 
     def stats(self, inst: Instance) -> dict:
         """Solver work that grows with the level: blanks, line arrangements still open after the givens,
@@ -546,13 +544,7 @@ class Binairo(CellStepMixin, Task):
     # ----- trace -----------------------------------------------------------------------------------------------
     def trace(self, inst: Instance) -> str:
         n = self.size(inst)
-        csp, dom = self.csp(inst)
-        log: list = []
-        res = csp.search(1, domains=dom, log=log)
-        if not res.solutions:
-            raise ValueError("this Binairo has no solution")
-        values = res.solutions[0]
-        grid = [values[r * n: (r + 1) * n] for r in range(n)]
+        csp, grid, log = self.traced_grid(inst)
         h = n // 2
         lines = [
             f"Fill the {n}x{n} grid with 0s and 1s: every row and column needs {h} zeros and {h} ones, no three "
@@ -597,41 +589,25 @@ class Binairo(CellStepMixin, Task):
     def record_level_hint(self, record: dict, state: dict) -> int | None:
         return LEVEL_BY_SIZE.get(int(state["n"]))
 
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> Grid:
-        return to_grid(verdict.parsed)
+    record_witness = grid_witness
 
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def board_shape(self, inst: Instance) -> tuple[int, int]:
-        n = self.size(inst)
-        return (n, n)
-
-    def step_codes(self, inst: Instance) -> int:
+    # ----- step mode (core.grid_puzzle.SquareStepMixin) -------------------------------------------------------
+    def value_codes(self, n: int) -> int:
         return 3
-
-    def level_board(self, level: int) -> tuple[int, int, int]:
-        n = LEVEL_PARAMS[level][0]
-        return (n, n, 3)
 
     def play_givens(self, inst: Instance) -> Grid:
         return tuple(tuple(0 if v is None else int(v) + 1 for v in row) for row in inst.state["givens"])
 
-    def play_check(self, inst: Instance, play: Grid) -> bool:
-        if any(not v for row in play for v in row):
-            return False
-        return self.check_grid(inst, [[int(v) - 1 for v in row] for row in play]).correct
+    def play_values(self, inst: Instance, play: Grid) -> list[list[int]]:
+        return [[int(v) - 1 for v in row] for row in play]
 
     def solution_codes(self, inst: Instance) -> Grid:
         return tuple(tuple(int(v) + 1 for v in row) for row in self.solution(inst))
 
     def move_help(self, inst: Instance) -> str:
-        n = self.size(inst)
-        return (f"Each move is (row, column, value) with rows and columns 0-{n - 1} counted from the top-left cell "
-                "(one less than the 1-based row and column numbers): value 1 writes a 0, value 2 writes a 1 and "
-                "value 0 erases the cell. Changing a given cell is illegal.")
-
-    def play_legend(self, inst: Instance) -> str:
-        return ("The image shows the current grid: the givens are the circled blue 0s and red 1s, the digits you "
-                "have written are dark grey without a circle.")
+        return move_text(self.size(inst), "value 1 writes a 0, value 2 writes a 1 and value 0 erases the cell",
+                         where=" (one less than the 1-based row and column numbers)",
+                         after="Changing a given cell is illegal.")
 
 
 # ---------------------------------------------------------------------------------------------------------------

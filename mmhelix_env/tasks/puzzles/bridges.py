@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 
 from ...core import GenerationError, Instance, ParseError, RecordError, StepResult, Task, Verdict, record_field
 from ...core.csp import CSP, Constraint, Sum, Table, explain_search, mask_of, single, values_of
+from ...core.grid_puzzle import SquareSize, solve_values, traced_search
 from ...core.parsing import bounded
 from ...render.canvas import INK, MUTED, WHITE, draw_text, fit_font, font, new_canvas
 
@@ -202,7 +203,7 @@ def parse_bridges(text: str, max_items: int = 500) -> list[tuple[Point, Point, i
 # the task
 
 
-class Bridges(Task):
+class Bridges(SquareSize, Task):
     name = "Bridges"
     category = "puzzles"
     benchmark_id = "Bridges"
@@ -285,19 +286,13 @@ class Bridges(Task):
             taken.add(p)
         return sorted(points, key=lambda p: (p[1], p[0]))
 
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
-
     def model(self, inst: Instance) -> Model:
         isl = inst.state["islands"]
         return Model([(int(d["x"]), int(d["y"])) for d in isl], [int(d["num"]) for d in isl])
 
     # ----- solving ---------------------------------------------------------------------------------------------
     def solve(self, inst: Instance) -> tuple[int, ...]:
-        values = self.model(inst).csp().solve()
-        if values is None:
-            raise ValueError("this Bridges puzzle has no solution")
+        values = solve_values(self.model(inst).csp(), "Bridges puzzle")
         return tuple(values)
 
     def format_answer(self, inst: Instance, solution: Any) -> str:
@@ -442,10 +437,7 @@ class Bridges(Task):
     def trace(self, inst: Instance) -> str:
         model = self.model(inst)
         csp = model.csp()
-        log: list = []
-        res = csp.search(1, log=log)
-        if not res.solutions:
-            raise ValueError("this Bridges puzzle has no solution")
+        res, log = traced_search(csp, "Bridges puzzle")
         sol = tuple(res.solutions[0])
         lines = [
             "Islands (x,y) with numbers: " + ", ".join(f"{_pt(p)}={k}" for p, k in zip(model.points, model.nums)) + ".",

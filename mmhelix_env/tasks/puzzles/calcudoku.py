@@ -27,14 +27,18 @@ import numpy as np
 from ...core import GenerationError, Instance, RecordError, Task, Verdict, record_field
 from ...core.csp import CSP, BudgetExceeded, Table, explain_search, format_values, single
 from ...core.grid_puzzle import (
-    CellStepMixin,
     Checklist,
+    CSPGridMixin,
     Grid,
+    SquareStepMixin,
     cell_name,
     check_latin,
     check_values,
+    grid_witness,
+    guess_words,
     latin_csp,
     matrix_text,
+    move_text,
     parse_grid,
     to_grid,
 )
@@ -739,7 +743,7 @@ def line_swaps(square: Grid) -> list[dict[tuple[int, int], int]]:
     return [{divmod(i, n): v for i, v in change.items()} for change in flat_swaps(square)]
 
 
-class Calcudoku(CellStepMixin, Task):
+class Calcudoku(SquareStepMixin, CSPGridMixin, Task):
     name = "Calcudoku"
     category = "puzzles"
     benchmark_id = "Calcudoku"
@@ -748,6 +752,9 @@ class Calcudoku(CellStepMixin, Task):
     version = "1"
     answer_format = "an n x n list of integers [[1, 2, ...], [2, 1, ...], ...]"
     max_answer_chars = 20_000
+    solve_what = "Calcudoku"
+    level_sizes = LEVEL_PARAMS
+    legend_text = "The image shows the current grid: the numbers you have written are shown large in the cells."
 
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -772,27 +779,10 @@ class Calcudoku(CellStepMixin, Task):
                     return {"n": n, "cages": cages}, to_grid(square)
         raise GenerationError(f"Calcudoku: no unique {n}x{n} puzzle")  # pragma: no cover
 
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
-
     def csp(self, inst: Instance) -> CSP:
         return build_csp(self.size(inst), inst.state["cages"])
 
-    # ----- solving ---------------------------------------------------------------------------------------------
-    def solve(self, inst: Instance) -> Grid:
-        values = self.csp(inst).solve()
-        if values is None:
-            raise ValueError("this Calcudoku has no solution")
-        n = self.size(inst)
-        return tuple(tuple(values[r * n : (r + 1) * n]) for r in range(n))
-
-    def format_answer(self, inst: Instance, solution: Any) -> str:
-        return matrix_text(solution)
-
-    def count(self, inst: Instance, limit: int = 2) -> int:
-        return self.csp(inst).count_solutions(limit)
-
+    # ----- solving (solve, count: core.grid_puzzle.CSPGridMixin) -----------------------------------------------
     def stats(self, inst: Instance) -> dict:
         """Solver work: cage options, propagator calls and nodes of the uniqueness count, single-cell
         deductions of the traced solve."""
@@ -886,13 +876,7 @@ class Calcudoku(CellStepMixin, Task):
     # ----- trace -----------------------------------------------------------------------------------------------
     def trace(self, inst: Instance) -> str:
         n = self.size(inst)
-        csp = self.csp(inst)
-        log: list = []
-        res = csp.search(1, log=log)
-        if not res.solutions:
-            raise ValueError("this Calcudoku has no solution")
-        values = res.solutions[0]
-        grid = [values[r * n : (r + 1) * n] for r in range(n)]
+        csp, grid, log = self.traced_grid(inst)
         lines = [f"Fill the {n}x{n} grid with 1-{n} so that every row and column holds each number once and every "
                  "cage meets its target. Cells are (row, column), 1-based.",
                  "Cages and the value combinations that meet them (cells of one row or column distinct):"]
@@ -908,12 +892,7 @@ class Calcudoku(CellStepMixin, Task):
         lines += explain_search(
             log, deduce=lambda ci, changes, before: _deduction(csp, ci, changes, before),
             fail=lambda ci, before: f"Contradiction: {csp.constraints[ci].label} can no longer be satisfied.",
-            leaf_fail=lambda ci: f"Contradiction: {csp.constraints[ci].label} is broken.",
-            guess=lambda var, value, cands: f"Guess {csp.name(var)} = {value} (its candidates are "
-                                            f"{format_values(cands)}).",
-            undo=lambda var, value: f"So {csp.name(var)} = {value} is impossible; undo it.",
-            stuck="No rule forces anything more, so guess a cell with the fewest candidates and follow it.",
-            dead_lines=DEAD_BRANCH_LINES)
+            dead_lines=DEAD_BRANCH_LINES, **guess_words(csp))
         lines += ["Every cell is now determined; all rows, columns and cages check out:",
                   *(" ".join(map(str, row)) for row in grid), f"Answer: {matrix_text(grid)}"]
         return "\n".join(lines)
@@ -962,41 +941,14 @@ class Calcudoku(CellStepMixin, Task):
     def record_level_hint(self, record: dict, state: dict) -> int | None:
         return SIZE_LEVEL.get(int(state["n"]))
 
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> Grid:
-        return to_grid(verdict.parsed)
+    record_witness = grid_witness
 
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def board_shape(self, inst: Instance) -> tuple[int, int]:
-        n = self.size(inst)
-        return (n, n)
-
-    def step_codes(self, inst: Instance) -> int:
-        return self.size(inst) + 1
-
-    def level_board(self, level: int) -> tuple[int, int, int]:
-        n = LEVEL_PARAMS[level][0]
-        return (n, n, n + 1)
-
-    def play_givens(self, inst: Instance) -> Grid:
-        n = self.size(inst)
-        return tuple((0,) * n for _ in range(n))
-
-    def play_check(self, inst: Instance, play: Grid) -> bool:
-        if any(not v for row in play for v in row):
-            return False
-        return self.check_grid(inst, [list(row) for row in play]).correct
-
-    def solution_codes(self, inst: Instance) -> Grid:
-        return to_grid(self.solution(inst))
-
-    def play_legend(self, inst: Instance) -> str:
-        return "The image shows the current grid: the numbers you have written are shown large in the cells."
-
+    # ----- step mode (core.grid_puzzle.SquareStepMixin) -------------------------------------------------------
     def move_help(self, inst: Instance) -> str:
         n = self.size(inst)
-        return (f"Each move is (row, column, value) with rows and columns 0-{n - 1} counted from the top-left cell "
-                f"(0-based, unlike the 1-based cell names above): value 1-{n} writes that number into the cell and "
-                "value 0 erases it. Every cell, one-cell regions included, must be filled.")
+        return move_text(n, f"value 1-{n} writes that number into the cell and value 0 erases it",
+                         where=" (0-based, unlike the 1-based cell names above)",
+                         after="Every cell, one-cell regions included, must be filled.")
 
 
 def _cage_problem(cage, values) -> str:

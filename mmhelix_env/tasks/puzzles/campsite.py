@@ -18,9 +18,8 @@ from typing import Any
 import numpy as np
 from PIL import ImageDraw
 
-from ...core import GenerationError, Instance, ParseError, RecordError, StepResult, Task, Verdict, record_field
-from ...core.grid_puzzle import CellStepMixin, Checklist, Grid
-from ...core.parsing import bounded, parse_coords
+from ...core import GenerationError, Instance, RecordError, StepResult, Task, Verdict, record_field
+from ...core.grid_puzzle import Checklist, Grid, ShadeStepMixin, parse_cell_pairs, shaded_cells
 from ...render.puzzle_grid import Board, render_board
 
 # level -> (n, tents)
@@ -140,18 +139,11 @@ def mask_cells(mask: int, cand) -> Cells:
 # parsing
 
 _EMPTY = re.compile(r"^\s*(?:[\[({]\s*[\])}]|none|no tents?)\s*\.?\s*$", re.I)
-_NON_INT_PAIR = re.compile(r"[(\[]\s*-?\d*\.\d|[(\[]\s*-?\d+\s*,\s*-?\d*\.\d", re.ASCII)
 
 
 def parse_tents(text: str, max_chars: int) -> Cells:
     """``[[r, c], ...]`` 1-based as written (pairs in brackets or parentheses, order-free, duplicates collapse)."""
-    text = bounded(text, max_chars)
-    if _EMPTY.match(text):
-        return ()
-    if _NON_INT_PAIR.search(text):
-        raise ParseError("coordinates must be integers")
-    pairs = parse_coords(text, max_chars=max_chars, max_items=5_000)
-    return tuple(sorted(set(pairs)))
+    return parse_cell_pairs(text, max_chars, _EMPTY)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -285,7 +277,7 @@ class Deducer:
 # the task
 
 
-class Campsite(CellStepMixin, Task):
+class Campsite(ShadeStepMixin, Task):
     name = "Campsite"
     category = "puzzles"
     benchmark_id = "campsite"
@@ -295,6 +287,13 @@ class Campsite(CellStepMixin, Task):
     answer_format = "tent cells [[row, col], ...], 1-based"
     max_answer_chars = 20_000
     code_text = {1: "A", 2: "."}
+    level_sizes = LEVEL_PARAMS
+    shade_text = "places a tent"
+    mark_text = "marks grass (a note only)"
+    clear_text = "clears the cell"
+    move_where = " (0-based here, unlike the 1-based answer format)"
+    move_after = "Moves on tree cells are illegal."
+    legend_text = "The image shows the current grid: tents are orange triangles, grass marks are small green dots."
 
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -332,10 +331,6 @@ class Campsite(CellStepMixin, Task):
                 return ({"n": n, "grid": grid, "row_counts": rows, "col_counts": cols},
                         mask_cells(found[0], cand))
         raise GenerationError(f"Campsite: no unique {n}x{n} puzzle in {MAX_DRAWS} draws")  # pragma: no cover
-
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
 
     def _search(self, inst: Instance, limit: int):
         st = inst.state
@@ -525,22 +520,7 @@ class Campsite(CellStepMixin, Task):
     def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> Cells:
         return tuple((r - 1, c - 1) for r, c in verdict.parsed)
 
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def board_shape(self, inst: Instance) -> tuple[int, int]:
-        n = self.size(inst)
-        return (n, n)
-
-    def step_codes(self, inst: Instance) -> int:
-        return 3
-
-    def level_board(self, level: int) -> tuple[int, int, int]:
-        n = LEVEL_PARAMS[level][0]
-        return (n, n, 3)
-
-    def play_givens(self, inst: Instance) -> Grid:
-        n = self.size(inst)
-        return tuple((0,) * n for _ in range(n))
-
+    # ----- step mode (core.grid_puzzle.ShadeStepMixin) --------------------------------------------------------
     def play_locked(self, inst: Instance) -> tuple[tuple[bool, ...], ...]:
         return tuple(tuple(ch == "T" for ch in row) for row in inst.state["grid"])
 
@@ -552,22 +532,7 @@ class Campsite(CellStepMixin, Task):
         return res
 
     def play_check(self, inst: Instance, play: Grid) -> bool:
-        cells = [(r, c) for r, row in enumerate(play) for c, v in enumerate(row) if v == 1]
-        return self.check_cells(inst, cells, base=0).correct
-
-    def solution_codes(self, inst: Instance) -> Grid:
-        n = self.size(inst)
-        tents = set(self.solution(inst))
-        return tuple(tuple(1 if (r, c) in tents else 0 for c in range(n)) for r in range(n))
-
-    def move_help(self, inst: Instance) -> str:
-        n = self.size(inst)
-        return (f"Each move is (row, column, value) with rows and columns 0-{n - 1} counted from the top-left cell "
-                "(0-based here, unlike the 1-based answer format): value 1 places a tent, value 2 marks grass (a "
-                "note only), value 0 clears the cell. Moves on tree cells are illegal.")
-
-    def play_legend(self, inst: Instance) -> str:
-        return "The image shows the current grid: tents are orange triangles, grass marks are small green dots."
+        return self.check_cells(inst, shaded_cells(play), base=0).correct
 
     def play_text(self, inst: Instance, play: Grid) -> list[str]:
         grid = inst.state["grid"]

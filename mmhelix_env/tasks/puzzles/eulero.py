@@ -21,7 +21,7 @@ from PIL import ImageDraw
 
 from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, record_field
 from ...core.csp import CSP, AllDifferent, BudgetExceeded, Constraint, explain_search, single, values_of
-from ...core.grid_puzzle import CellStepMixin, Checklist, cell_names
+from ...core.grid_puzzle import Checklist, SquareStepMixin, cell_names, move_text
 from ...core.parsing import bounded
 from ...render.canvas import draw_text, fit_font
 from ...render.puzzle_grid import Board, render_board
@@ -393,7 +393,7 @@ def parse_pairs(text: str, n: int, max_chars: int = 20_000) -> list[list[Pair]]:
 # the task
 
 
-class Eulero(CellStepMixin, Task):
+class Eulero(SquareStepMixin, Task):
     name = "Eulero"
     category = "puzzles"
     benchmark_id = "eulero"
@@ -402,6 +402,9 @@ class Eulero(CellStepMixin, Task):
     version = "1"
     answer_format = "n lines of n letter-number pairs separated by |, e.g. A1|B2|C3"
     max_answer_chars = 20_000
+    level_sizes = LEVEL_PARAMS
+    legend_text = ("The image shows the current grid: the given pairs have a bold blue letter and a bold red number; "
+                   "the pairs you have written are grey.")
 
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -417,10 +420,6 @@ class Eulero(CellStepMixin, Task):
                           for r in range(n)]
                 return {"n": n, "givens": givens}, square
         raise GenerationError(f"Eulero: blank target {blanks} missed {MAX_DRAWS} times")  # pragma: no cover
-
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
 
     def csp(self, inst: Instance) -> tuple[CSP, list[int]]:
         """The engine model and the domains with the givens fixed."""
@@ -617,29 +616,18 @@ class Eulero(CellStepMixin, Task):
     def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> PairGrid:
         return tuple(tuple(row) for row in verdict.parsed)
 
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def board_shape(self, inst: Instance) -> tuple[int, int]:
-        n = self.size(inst)
-        return (n, n)
-
-    def step_codes(self, inst: Instance) -> int:
-        return self.size(inst) ** 2 + 1
-
-    def level_board(self, level: int) -> tuple[int, int, int]:
-        n = LEVEL_PARAMS[level][0]
-        return (n, n, n * n + 1)
+    # ----- step mode (core.grid_puzzle.SquareStepMixin) -------------------------------------------------------
+    def value_codes(self, n: int) -> int:
+        return n * n + 1
 
     def play_givens(self, inst: Instance):
         n = self.size(inst)
         return tuple(tuple(0 if g is None else LETTERS.index(g[0]) * n + int(g[1:]) for g in row)
                      for row in inst.state["givens"])
 
-    def play_check(self, inst: Instance, play) -> bool:
+    def play_values(self, inst: Instance, play) -> list[list[tuple[int, int]]]:
         n = self.size(inst)
-        if any(not v for row in play for v in row):
-            return False
-        grid = [[((v - 1) // n, (v - 1) % n + 1) for v in row] for row in play]
-        return self.check_grid(inst, grid).correct
+        return [[((v - 1) // n, (v - 1) % n + 1) for v in row] for row in play]
 
     def solution_codes(self, inst: Instance):
         n = self.size(inst)
@@ -658,16 +646,11 @@ class Eulero(CellStepMixin, Task):
         n = self.size(inst)
         return ["|".join(".." if not v else f"{LETTERS[(v - 1) // n]}{(v - 1) % n + 1}" for v in row) for row in play]
 
-    def play_legend(self, inst: Instance) -> str:
-        return ("The image shows the current grid: the given pairs have a bold blue letter and a bold red number; "
-                "the pairs you have written are grey.")
-
     def move_help(self, inst: Instance) -> str:
         n = self.size(inst)
-        return (f"Each move is (row, column, value) with rows and columns 0-{n - 1} counted from the top-left cell: "
-                f"value v in 1-{n * n} writes the letter number (v-1)//{n} (0 = A) with the number (v-1)%{n}+1 "
-                f"(so 1 = A1, 2 = A2, ..., {n + 1} = B1), and value 0 erases the cell. Changing a given cell is "
-                "illegal.")
+        return move_text(n, f"value v in 1-{n * n} writes the letter number (v-1)//{n} (0 = A) with the number "
+                         f"(v-1)%{n}+1 (so 1 = A1, 2 = A2, ..., {n + 1} = B1), and value 0 erases the cell",
+                         after="Changing a given cell is illegal.")
 
 
 def _line_problem(grid, cells, name: str) -> str | None:

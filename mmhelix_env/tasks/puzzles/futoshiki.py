@@ -18,21 +18,24 @@ import numpy as np
 from ...core import GenerationError, Instance, RecordError, Task, Verdict, record_field
 from ...core.csp import CSP, AllDifferent, Less, explain_search, format_values, single, values_of
 from ...core.grid_puzzle import (
-    CellStepMixin,
     Checklist,
-    Grid,
+    CSPGridMixin,
+    SquareStepMixin,
     cell_name,
     check_givens,
     check_latin,
     check_values,
+    givens_domains,
     grid_lines,
+    grid_witness,
+    guess_words,
     latin_csp,
     matrix_text,
     parse_grid,
     random_latin_square,
     to_grid,
 )
-from ...render.puzzle_grid import Board, render_board
+from ...render.puzzle_grid import Board, given_values, render_board
 
 # level -> (n, target givens, inequality probability)
 LEVEL_PARAMS: dict[int, tuple[int, int, float]] = {
@@ -83,11 +86,7 @@ def build_csp(n: int, inequalities) -> CSP:
     return csp
 
 
-def givens_domains(csp: CSP, grid) -> list[int]:
-    return csp.fixed([v if v else None for row in grid for v in row])
-
-
-class Futoshiki(CellStepMixin, Task):
+class Futoshiki(SquareStepMixin, CSPGridMixin, Task):
     name = "Futoshiki"
     category = "puzzles"
     benchmark_id = "futoshiki"
@@ -96,6 +95,9 @@ class Futoshiki(CellStepMixin, Task):
     version = "1"
     answer_format = '"answer": [[row1], [row2], ..., [rowN]] (an n x n list of integers)'
     max_answer_chars = 20_000
+    solve_what = "Futoshiki"
+    level_sizes = LEVEL_PARAMS
+    givens_key = "grid"
 
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -130,31 +132,12 @@ class Futoshiki(CellStepMixin, Task):
         return {"n": n, "grid": grid, "inequalities": ineqs}, to_grid(square)
 
     # ----- helpers ---------------------------------------------------------------------------------------------
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
-
     def csp(self, inst: Instance) -> tuple[CSP, list[int]]:
         n = self.size(inst)
         csp = build_csp(n, inst.state["inequalities"])
         return csp, givens_domains(csp, inst.state["grid"])
 
-    # ----- solving ---------------------------------------------------------------------------------------------
-    def solve(self, inst: Instance) -> Grid:
-        csp, dom = self.csp(inst)
-        values = csp.solve(domains=dom)
-        if values is None:
-            raise ValueError("this Futoshiki has no solution")
-        n = self.size(inst)
-        return tuple(tuple(values[r * n : (r + 1) * n]) for r in range(n))
-
-    def format_answer(self, inst: Instance, solution: Any) -> str:
-        return matrix_text(solution)
-
-    def count(self, inst: Instance, limit: int = 2) -> int:
-        csp, dom = self.csp(inst)
-        return csp.count_solutions(limit, domains=dom)
-
+    # ----- solving (solve, count: core.grid_puzzle.CSPGridMixin) -----------------------------------------------
     def stats(self, inst: Instance) -> dict:
         """Solver work that grows with the level: open candidates after the givens, propagator calls of the
         uniqueness count, single-cell deductions of the traced solve (guesses: see :meth:`search_work`)."""
@@ -202,18 +185,7 @@ class Futoshiki(CellStepMixin, Task):
     # ----- presentation ----------------------------------------------------------------------------------------
     def board(self, inst: Instance, play: Any = None) -> Board:
         n = self.size(inst)
-        grid = inst.state["grid"]
-        current = play if play is not None else grid
-        values = {}
-        given = set()
-        for r in range(n):
-            for c in range(n):
-                v = int(current[r][c])
-                if grid[r][c]:
-                    values[(r, c)] = str(grid[r][c])
-                    given.add((r, c))
-                elif v:
-                    values[(r, c)] = str(v)
+        values, given = given_values(inst.state["grid"], play)
         ineqs = [smaller_larger(q) for q in inst.state["inequalities"]]
         return Board(n, n, gap=GAP, values=values, given=given, inequalities=ineqs, text_scale=0.55)
 
@@ -270,13 +242,7 @@ class Futoshiki(CellStepMixin, Task):
     # ----- trace -----------------------------------------------------------------------------------------------
     def trace(self, inst: Instance) -> str:
         n = self.size(inst)
-        csp, dom = self.csp(inst)
-        log: list = []
-        res = csp.search(1, domains=dom, log=log)
-        if not res.solutions:
-            raise ValueError("this Futoshiki has no solution")
-        solution = res.solutions[0]
-        grid = [list(solution[r * n : (r + 1) * n]) for r in range(n)]
+        csp, grid, log = self.traced_grid(inst)
         lines = [
             f"Fill the {n}x{n} grid with 1-{n} so that every row and column holds each number once and every "
             "inequality holds. Cells are (row, column), 0-based.",
@@ -333,31 +299,7 @@ class Futoshiki(CellStepMixin, Task):
         n = int(state["n"])
         return n - 2 if 3 <= n <= 7 else None
 
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> Grid:
-        return to_grid(verdict.parsed)
-
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def board_shape(self, inst: Instance) -> tuple[int, int]:
-        n = self.size(inst)
-        return (n, n)
-
-    def step_codes(self, inst: Instance) -> int:
-        return self.size(inst) + 1
-
-    def level_board(self, level: int) -> tuple[int, int, int]:
-        n = LEVEL_PARAMS[level][0]
-        return (n, n, n + 1)
-
-    def play_givens(self, inst: Instance) -> Grid:
-        return to_grid(inst.state["grid"])
-
-    def play_check(self, inst: Instance, play: Grid) -> bool:
-        if any(not v for row in play for v in row):
-            return False
-        return self.check_grid(inst, [list(row) for row in play]).correct
-
-    def solution_codes(self, inst: Instance) -> Grid:
-        return to_grid(self.solution(inst))
+    record_witness = grid_witness
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -423,12 +365,7 @@ def _format_search(csp: CSP, log: list) -> list[str]:
     return explain_search(
         log, deduce=lambda ci, changes, before: _deduction(csp, ci, changes, before),
         fail=lambda ci, before: _failure(csp, ci, before),
-        leaf_fail=lambda ci: f"Contradiction: {csp.constraints[ci].label} is broken.",
-        guess=lambda var, value, cands: f"Guess {csp.name(var)} = {value} (its candidates are "
-                                        f"{format_values(cands)}).",
-        undo=lambda var, value: f"So {csp.name(var)} = {value} is impossible; undo it.",
-        stuck="No rule forces anything more, so guess a cell with the fewest candidates and follow it.",
-        dead_lines=DEAD_BRANCH_LINES)
+        dead_lines=DEAD_BRANCH_LINES, **guess_words(csp))
 
 
 TASK = Futoshiki()

@@ -22,12 +22,22 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, record_field
+from ...core import GenerationError, Instance, RecordError, Task, Verdict
 from ...core.csp import CSP, Constraint, Count, explain_search
-from ...core.grid_puzzle import CellStepMixin, Checklist, Grid
-from ...core.parsing import bounded, parse_coords
+from ...core.grid_puzzle import (
+    BitGrid,
+    Checklist,
+    Grid,
+    ShadeStepMixin,
+    bits,
+    parse_cell_pairs,
+    record_grid,
+    solve_values,
+    traced_search,
+    tuple_witness,
+)
 from ...render.canvas import INK, fit_font
-from ...render.puzzle_grid import Board, render_board
+from ...render.puzzle_grid import Board, render_board, shade_marks
 
 LEVEL_SIZE = {1: 4, 2: 5, 3: 6, 4: 7, 5: 8}
 MAX_DRAWS = 500
@@ -46,53 +56,12 @@ Cells = tuple[tuple[int, int], ...]
 # bitmask geometry
 
 
-class Geometry:
-    """Bit ``r * n + c`` per cell; shift masks for orthogonal neighbours."""
-
-    _cache: dict[int, Geometry] = {}
+class Geometry(BitGrid):
+    """Bit ``r * n + c`` per cell (:class:`~...core.grid_puzzle.BitGrid`) plus each cell's neighbour mask."""
 
     def __init__(self, n: int):
-        self.n = n
-        self.full = (1 << (n * n)) - 1
-        col0 = sum(1 << (r * n) for r in range(n))
-        self.not_first = self.full & ~col0               # cells not in column 0
-        self.not_last = self.full & ~(col0 << (n - 1))   # cells not in column n-1
+        super().__init__(n)
         self.nbrs = [self.spread(1 << i) & ~(1 << i) for i in range(n * n)]
-
-    @classmethod
-    def of(cls, n: int) -> Geometry:
-        g = cls._cache.get(n)
-        if g is None:
-            g = cls._cache[n] = cls(n)
-        return g
-
-    def adjacent(self, m: int) -> int:
-        """Cells orthogonally next to some cell of ``m`` (a cell of ``m`` only if it touches another)."""
-        n = self.n
-        return (((m << 1) & self.not_first) | ((m >> 1) & self.not_last) | (m << n) | (m >> n)) & self.full
-
-    def spread(self, m: int) -> int:
-        n = self.n
-        return (m | ((m << 1) & self.not_first) | ((m >> 1) & self.not_last) | (m << n) | (m >> n)) & self.full
-
-    def flood(self, seed: int, allowed: int) -> int:
-        reach = seed & allowed
-        n, nf, nl = self.n, self.not_first & allowed, self.not_last & allowed
-        while True:
-            nxt = reach | ((reach << 1) & nf) | ((reach >> 1) & nl) | (((reach << n) | (reach >> n)) & allowed)
-            if nxt == reach:
-                return reach
-            reach = nxt
-
-    def connected(self, m: int) -> bool:
-        return m != 0 and self.flood(m & -m, m) == m
-
-
-def bits(m: int):
-    while m:
-        low = m & -m
-        yield low.bit_length() - 1
-        m ^= low
 
 
 def cname(i: int, n: int) -> str:
@@ -341,25 +310,18 @@ def answer_text(cells) -> str:
 # parsing
 
 _EMPTY = re.compile(r"^\s*(?:set\(\s*\)|[{\[(]\s*[}\])]|none|nothing|no cells?)\s*\.?\s*$", re.I)
-_NON_INT_PAIR = re.compile(r"[(\[]\s*-?\d*\.\d|[(\[]\s*-?\d+\s*,\s*-?\d*\.\d", re.ASCII)
 
 
 def parse_cell_set(text: str, max_chars: int) -> Cells:
     """A set of (a, b) pairs, order-free, duplicates collapsed; ``{}``/``set()``/``[]`` = empty."""
-    text = bounded(text, max_chars)
-    if _EMPTY.match(text):
-        return ()
-    if _NON_INT_PAIR.search(text):
-        raise ParseError("coordinates must be integers")
-    pairs = parse_coords(text, max_chars=max_chars, max_items=5_000)
-    return tuple(sorted(set(pairs)))
+    return parse_cell_pairs(text, max_chars, _EMPTY)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # the task
 
 
-class Hitori(CellStepMixin, Task):
+class Hitori(ShadeStepMixin, Task):
     name = "Hitori"
     category = "puzzles"
     benchmark_id = "hitori"
@@ -369,6 +331,10 @@ class Hitori(CellStepMixin, Task):
     answer_format = "set of shaded cells {(row, col), ...}, 0-based"
     max_answer_chars = 20_000
     code_text = {1: "#", 2: "o"}
+    level_sizes = LEVEL_SIZE
+    mark_text = "marks it as unshaded (a ring, a note only)"
+    legend_text = ("The image shows the current grid: shaded cells are filled black (their number in light grey), "
+                   "cells you marked unshaded have a ring.")
 
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -402,16 +368,10 @@ class Hitori(CellStepMixin, Task):
                 return {"n": n, "grid": square}, model.shaded(res.solutions[0])
         raise GenerationError(f"Hitori: no unique {n}x{n} puzzle in {MAX_DRAWS} draws")  # pragma: no cover
 
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
-
     # ----- solving ---------------------------------------------------------------------------------------------
     def solve(self, inst: Instance) -> Cells:
         model = Model(inst.state["grid"])
-        values = model.csp.solve()
-        if values is None:
-            raise ValueError("this Hitori has no solution")
+        values = solve_values(model.csp, "Hitori")
         return model.shaded(values)
 
     def format_answer(self, inst: Instance, solution: Any) -> str:
@@ -481,14 +441,7 @@ class Hitori(CellStepMixin, Task):
         """The grid, shading and rings (the numbers are stamped by :meth:`render`; ``with_values`` boards
         carry them as Board values too)."""
         n = self.size(inst)
-        fills, circles = {}, {}
-        if play is not None:
-            for r in range(n):
-                for c in range(n):
-                    if play[r][c] == 1:
-                        fills[(r, c)] = SHADE
-                    elif play[r][c] == 2:
-                        circles[(r, c)] = RING
+        fills, circles = shade_marks(play, SHADE, RING)
         return Board(n, n, fills=fills, circles=circles, coords=0, text_scale=TEXT_SCALE)
 
     def render(self, inst: Instance, play: Any = None, size: int = 512):
@@ -545,10 +498,7 @@ class Hitori(CellStepMixin, Task):
         n = self.size(inst)
         grid = inst.state["grid"]
         model = Model(grid)
-        log: list = []
-        res = model.csp.search(1, log=log)
-        if not res.solutions:
-            raise ValueError("this Hitori has no solution")
+        res, log = traced_search(model.csp, "Hitori")
         cells = model.shaded(res.solutions[0])
         shaded = set(cells)
         lines = [f"Hitori {n}x{n}; cells are (row, column), 0-based. Grid:",
@@ -566,9 +516,7 @@ class Hitori(CellStepMixin, Task):
 
     # ----- reference records -----------------------------------------------------------------------------------
     def record_state(self, record: dict) -> dict:
-        raw = record_field(record.get("initial_state"))
-        if isinstance(raw, dict):
-            raw = raw.get("grid", raw.get("initial_state"))
+        raw = record_grid(record)
         try:
             grid = [[int(v) for v in row] for row in raw]
         except (TypeError, ValueError) as err:
@@ -586,43 +534,9 @@ class Hitori(CellStepMixin, Task):
         n = int(state["n"])
         return n - 3 if 4 <= n <= 8 else None
 
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> Cells:
-        return tuple(verdict.parsed)
+    record_witness = tuple_witness
 
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def board_shape(self, inst: Instance) -> tuple[int, int]:
-        n = self.size(inst)
-        return (n, n)
-
-    def step_codes(self, inst: Instance) -> int:
-        return 3
-
-    def level_board(self, level: int) -> tuple[int, int, int]:
-        n = LEVEL_SIZE[level]
-        return (n, n, 3)
-
-    def play_givens(self, inst: Instance) -> Grid:
-        n = self.size(inst)
-        return tuple((0,) * n for _ in range(n))
-
-    def play_check(self, inst: Instance, play: Grid) -> bool:
-        cells = [(r, c) for r, row in enumerate(play) for c, v in enumerate(row) if v == 1]
-        return self.check_cells(inst, cells).correct
-
-    def solution_codes(self, inst: Instance) -> Grid:
-        n = self.size(inst)
-        shaded = set(self.solution(inst))
-        return tuple(tuple(1 if (r, c) in shaded else 0 for c in range(n)) for r in range(n))
-
-    def move_help(self, inst: Instance) -> str:
-        n = self.size(inst)
-        return (f"Each move is (row, column, value) with rows and columns 0-{n - 1} counted from the top-left cell: "
-                "value 1 shades the cell, value 2 marks it as unshaded (a ring, a note only), value 0 clears it.")
-
-    def play_legend(self, inst: Instance) -> str:
-        return ("The image shows the current grid: shaded cells are filled black (their number in light grey), "
-                "cells you marked unshaded have a ring.")
-
+    # ----- step mode (core.grid_puzzle.ShadeStepMixin) --------------------------------------------------------
     def play_text(self, inst: Instance, play: Grid) -> list[str]:
         grid = inst.state["grid"]
         return [" ".join("#" if v == 1 else (f"({grid[r][c]})" if v == 2 else str(grid[r][c]))

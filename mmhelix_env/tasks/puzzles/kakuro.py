@@ -30,7 +30,16 @@ import numpy as np
 
 from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, record_field
 from ...core.csp import CSP, Constraint, explain_search, mask_of, single, values_of
-from ...core.grid_puzzle import CellStepMixin, Checklist, Grid, to_grid
+from ...core.grid_puzzle import (
+    Checklist,
+    Grid,
+    SquareStepMixin,
+    grid_witness,
+    move_text,
+    solve_values,
+    to_grid,
+    traced_search,
+)
 from ...core.parsing import bounded
 from ...render.canvas import draw_text, fit_font
 from ...render.puzzle_grid import Board, render_board
@@ -502,7 +511,7 @@ def sharpen(rng: np.random.Generator, values: list[int], cell_runs, segs, steps:
 # the task
 
 
-class Kakuro(CellStepMixin, Task):
+class Kakuro(SquareStepMixin, Task):
     name = "Kakuro"
     category = "puzzles"
     benchmark_id = "Kakuro"
@@ -511,6 +520,8 @@ class Kakuro(CellStepMixin, Task):
     version = "1"
     answer_format = "space-separated (row,column):value pairs for every white cell, 0-based, e.g. (1,1):5 (1,2):7"
     max_answer_chars = 20_000
+    level_sizes = LEVEL_SIZE
+    legend_text = "The image shows the current grid: the blue digits are the ones you have written."
 
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -583,10 +594,6 @@ class Kakuro(CellStepMixin, Task):
                 values, sols = trial, new
         return None
 
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
-
     def csp(self, inst: Instance) -> tuple[CSP, list[Cell], list[Run]]:
         return build_csp(inst.state["cells"])
 
@@ -596,9 +603,7 @@ class Kakuro(CellStepMixin, Task):
     # ----- solving ---------------------------------------------------------------------------------------------
     def solve(self, inst: Instance) -> Grid:
         csp, whites, _ = self.csp(inst)
-        values = csp.solve()
-        if values is None:
-            raise ValueError("this Kakuro has no solution")
+        values = solve_values(csp, "Kakuro")
         return self._grid(inst, whites, values)
 
     def _grid(self, inst: Instance, whites: list[Cell], values) -> Grid:
@@ -775,10 +780,7 @@ class Kakuro(CellStepMixin, Task):
     # ----- trace -----------------------------------------------------------------------------------------------
     def trace(self, inst: Instance) -> str:
         csp, whites, runs = self.csp(inst)
-        log: list = []
-        res = csp.search(1, log=log)
-        if not res.solutions:
-            raise ValueError("this Kakuro has no solution")
+        res, log = traced_search(csp, "Kakuro")
         grid = self._grid(inst, whites, res.solutions[0])
         lines = [
             "Every white cell takes a digit 1-9; each clued run must sum to its clue with distinct digits. "
@@ -839,24 +841,11 @@ class Kakuro(CellStepMixin, Task):
         n = int(state["n"])
         return n - 2 if 3 <= n <= 7 else None
 
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> Grid:
-        return to_grid(verdict.parsed)
+    record_witness = grid_witness
 
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def board_shape(self, inst: Instance) -> tuple[int, int]:
-        n = self.size(inst)
-        return (n, n)
-
-    def step_codes(self, inst: Instance) -> int:
+    # ----- step mode (core.grid_puzzle.SquareStepMixin) -------------------------------------------------------
+    def value_codes(self, n: int) -> int:
         return 10
-
-    def level_board(self, level: int) -> tuple[int, int, int]:
-        n = LEVEL_SIZE[level]
-        return (n, n, 10)
-
-    def play_givens(self, inst: Instance) -> Grid:
-        n = self.size(inst)
-        return tuple((0,) * n for _ in range(n))
 
     def play_locked(self, inst: Instance) -> tuple[tuple[bool, ...], ...]:
         return tuple(tuple(not is_white(obj) for obj in row) for row in inst.state["cells"])
@@ -873,16 +862,9 @@ class Kakuro(CellStepMixin, Task):
         entries = [(r, c, play[r][c]) for r, c in white_cells(cells) if play[r][c]]
         return self.check_entries(inst, entries).correct
 
-    def solution_codes(self, inst: Instance) -> Grid:
-        return to_grid(self.solution(inst))
-
     def move_help(self, inst: Instance) -> str:
-        n = self.size(inst)
-        return (f"Each move is (row, column, value) with rows and columns 0-{n - 1} counted from the top-left cell: "
-                "value 1-9 writes that digit into a white cell and value 0 erases it. Black cells take no digit.")
-
-    def play_legend(self, inst: Instance) -> str:
-        return "The image shows the current grid: the blue digits are the ones you have written."
+        return move_text(self.size(inst), "value 1-9 writes that digit into a white cell and value 0 erases it",
+                         after="Black cells take no digit.")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -17,16 +17,18 @@ import numpy as np
 from ...core import GenerationError, Instance, RecordError, Task, Verdict, record_field
 from ...core.csp import CSP, Sum, explain_search, mask_of, single
 from ...core.grid_puzzle import (
-    CellStepMixin,
     Checklist,
+    CSPGridMixin,
     Grid,
+    ShadeStepMixin,
     cell_name,
     check_values,
+    grid_witness,
     matrix_text,
     parse_grid,
     to_grid,
 )
-from ...render.puzzle_grid import Board, render_board
+from ...render.puzzle_grid import Board, render_board, shade_marks
 
 LEVEL_SIZE = {1: 3, 2: 4, 3: 5, 4: 6, 5: 7}
 P_RANGE = (0.3, 0.7)
@@ -57,7 +59,7 @@ def build_csp(n: int, row_sums, col_sums) -> CSP:
     return csp
 
 
-class Kukurasu(CellStepMixin, Task):
+class Kukurasu(ShadeStepMixin, CSPGridMixin, Task):
     name = "Kukurasu"
     category = "puzzles"
     benchmark_id = "Kukurasu"
@@ -66,7 +68,15 @@ class Kukurasu(CellStepMixin, Task):
     version = "1"
     answer_format = "an n x n 0/1 matrix [[1, 0, ...], ...] with 1 = black"
     max_answer_chars = 20_000
+    solve_what = "Kukurasu"
     code_text = {1: "#", 2: "o"}
+    level_sizes = LEVEL_SIZE
+    shade_cells = False
+    shade_text = "makes the cell black"
+    mark_text = "marks it white (a note only)"
+    move_where = " (the 0-based index; its position weight is index + 1)"
+    move_after = "Unmarked cells count as white."
+    legend_text = "The image shows the current grid: black cells are filled, cells you marked white show a small dot."
 
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -82,27 +92,10 @@ class Kukurasu(CellStepMixin, Task):
                 return {"n": n, "row_sums": rows, "col_sums": cols}, grid
         raise GenerationError(f"Kukurasu: no unique {n}x{n} puzzle in {MAX_DRAWS} draws")  # pragma: no cover
 
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
-
     def csp(self, inst: Instance) -> CSP:
         return build_csp(self.size(inst), inst.state["row_sums"], inst.state["col_sums"])
 
-    # ----- solving ---------------------------------------------------------------------------------------------
-    def solve(self, inst: Instance) -> Grid:
-        values = self.csp(inst).solve()
-        if values is None:
-            raise ValueError("this Kukurasu has no solution")
-        n = self.size(inst)
-        return tuple(tuple(values[r * n : (r + 1) * n]) for r in range(n))
-
-    def format_answer(self, inst: Instance, solution: Any) -> str:
-        return matrix_text(solution)
-
-    def count(self, inst: Instance, limit: int = 2) -> int:
-        return self.csp(inst).count_solutions(limit)
-
+    # ----- solving (solve, count: core.grid_puzzle.CSPGridMixin) -----------------------------------------------
     def stats(self, inst: Instance) -> dict:
         """Solver work: the candidate position sets of all lines, propagator calls and single-cell deductions
         grow with the level (guesses: see :meth:`search_work`)."""
@@ -151,15 +144,7 @@ class Kukurasu(CellStepMixin, Task):
     # ----- presentation ----------------------------------------------------------------------------------------
     def board(self, inst: Instance, play: Any = None) -> Board:
         n = self.size(inst)
-        fills = {}
-        dots = {}
-        if play is not None:
-            for r in range(n):
-                for c in range(n):
-                    if play[r][c] == 1:
-                        fills[(r, c)] = BLACK
-                    elif play[r][c] == 2:
-                        dots[(r, c)] = DOT
+        fills, dots = shade_marks(play, BLACK, DOT)
         return Board(n, n, fills=fills, dots=dots, coords=1,
                      clues={"right": [str(v) for v in inst.state["row_sums"]],
                             "bottom": [str(v) for v in inst.state["col_sums"]]})
@@ -205,13 +190,7 @@ class Kukurasu(CellStepMixin, Task):
     # ----- trace -----------------------------------------------------------------------------------------------
     def trace(self, inst: Instance) -> str:
         n = self.size(inst)
-        csp = self.csp(inst)
-        log: list = []
-        res = csp.search(1, log=log)
-        if not res.solutions:
-            raise ValueError("this Kukurasu has no solution")
-        values = res.solutions[0]
-        grid = [values[r * n : (r + 1) * n] for r in range(n)]
+        csp, grid, log = self.traced_grid(inst)
         st = inst.state
         lines = [
             f"Rows and columns are numbered 1-{n}; a cell (r,c) is row r, column c. Each row's black cells must "
@@ -252,39 +231,7 @@ class Kukurasu(CellStepMixin, Task):
         n = int(state["n"])
         return n - 2 if 3 <= n <= 7 else None
 
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> Grid:
-        return to_grid(verdict.parsed)
-
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def board_shape(self, inst: Instance) -> tuple[int, int]:
-        n = self.size(inst)
-        return (n, n)
-
-    def step_codes(self, inst: Instance) -> int:
-        return 3
-
-    def level_board(self, level: int) -> tuple[int, int, int]:
-        n = LEVEL_SIZE[level]
-        return (n, n, 3)
-
-    def play_givens(self, inst: Instance) -> Grid:
-        n = self.size(inst)
-        return tuple((0,) * n for _ in range(n))
-
-    def play_check(self, inst: Instance, play: Grid) -> bool:
-        return self.check_grid(inst, [[1 if v == 1 else 0 for v in row] for row in play]).correct
-
-    def solution_codes(self, inst: Instance) -> Grid:
-        return to_grid(self.solution(inst))
-
-    def move_help(self, inst: Instance) -> str:
-        n = self.size(inst)
-        return (f"Each move is (row, column, value) with rows and columns 0-{n - 1} counted from the top-left cell "
-                "(the 0-based index; its position weight is index + 1): value 1 makes the cell black, value 2 "
-                "marks it white (a note only), value 0 clears it. Unmarked cells count as white.")
-
-    def play_legend(self, inst: Instance) -> str:
-        return "The image shows the current grid: black cells are filled, cells you marked white show a small dot."
+    record_witness = grid_witness
 
 
 def _positions(bits) -> str:

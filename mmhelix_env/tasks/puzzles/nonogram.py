@@ -17,10 +17,18 @@ import numpy as np
 
 from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, record_field
 from ...core.csp import CSP, BudgetExceeded, explain_search
-from ...core.grid_puzzle import CellStepMixin, Checklist, Grid, cell_names, to_grid
+from ...core.grid_puzzle import (
+    Checklist,
+    CSPGridMixin,
+    Grid,
+    ShadeStepMixin,
+    cell_names,
+    grid_witness,
+    to_grid,
+)
 from ...core.parsing import bounded
 from ...render.canvas import MUTED
-from ...render.puzzle_grid import Board, render_board
+from ...render.puzzle_grid import Board, render_board, shade_marks
 from ._line_table import LineTable, compiled
 
 # level -> (n, p low, p high)
@@ -146,7 +154,7 @@ def parse_nonogram(text: str, n: int, max_chars: int = 20_000) -> list[list[int]
     return grid
 
 
-class Nonogram(CellStepMixin, Task):
+class Nonogram(ShadeStepMixin, CSPGridMixin, Task):
     name = "Nonogram"
     category = "puzzles"
     benchmark_id = "nonogram"
@@ -155,7 +163,14 @@ class Nonogram(CellStepMixin, Task):
     version = "1"
     answer_format = "n lines of n characters, X = filled and . = empty (e.g. X.X / .X. / XX.)"
     max_answer_chars = 20_000
+    solve_what = "Nonogram"
     code_text = {1: "X", 2: "x"}
+    level_sizes = LEVEL_PARAMS
+    shade_cells = False
+    shade_text = "fills the cell"
+    mark_text = "marks it empty with a cross"
+    move_after = "Crosses are only notes; the puzzle counts the filled cells."
+    legend_text = "The image shows the current grid: filled cells are dark, cells marked empty show a small grey cross."
 
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -181,27 +196,13 @@ class Nonogram(CellStepMixin, Task):
         raise GenerationError(f"Nonogram: no unique {n}x{n} grid in {MAX_DRAWS} draws")  # pragma: no cover
 
     # ----- helpers ---------------------------------------------------------------------------------------------
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
-
     def csp(self, inst: Instance) -> CSP:
         st = inst.state
         return build_csp(self.size(inst), st["rows"], st["cols"])
 
-    # ----- solving ---------------------------------------------------------------------------------------------
-    def solve(self, inst: Instance) -> Grid:
-        values = self.csp(inst).solve()
-        if values is None:
-            raise ValueError("this Nonogram has no solution")
-        n = self.size(inst)
-        return tuple(tuple(values[r * n:(r + 1) * n]) for r in range(n))
-
+    # ----- solving (solve, count: core.grid_puzzle.CSPGridMixin) -----------------------------------------------
     def format_answer(self, inst: Instance, solution: Any) -> str:
         return "\n".join("".join("X" if v else "." for v in row) for row in solution)
-
-    def count(self, inst: Instance, limit: int = 2) -> int:
-        return self.csp(inst).count_solutions(limit)
 
     def stats(self, inst: Instance) -> dict:
         """Solver work: search nodes and propagator calls of the uniqueness count (limit 2), and the line
@@ -239,15 +240,7 @@ class Nonogram(CellStepMixin, Task):
     def board(self, inst: Instance, play: Any = None) -> Board:
         n = self.size(inst)
         st = inst.state
-        fills = {}
-        crosses = {}
-        if play is not None:
-            for r in range(n):
-                for c in range(n):
-                    if play[r][c] == 1:
-                        fills[(r, c)] = FILLED_INK
-                    elif play[r][c] == 2:
-                        crosses[(r, c)] = MUTED
+        fills, crosses = shade_marks(play, FILLED_INK, MUTED)
         clues = {"left": [[str(x) for x in clue] or ["0"] for clue in st["rows"]],
                  "top": [[str(x) for x in clue] or ["0"] for clue in st["cols"]]}
         return Board(n, n, fills=fills, crosses=crosses, clues=clues)
@@ -293,13 +286,7 @@ class Nonogram(CellStepMixin, Task):
     # ----- trace -----------------------------------------------------------------------------------------------
     def trace(self, inst: Instance) -> str:
         n = self.size(inst)
-        csp = self.csp(inst)
-        log: list = []
-        res = csp.search(1, log=log)
-        if not res.solutions:
-            raise ValueError("this Nonogram has no solution")
-        values = res.solutions[0]
-        grid = [values[r * n:(r + 1) * n] for r in range(n)]
+        csp, grid, log = self.traced_grid(inst)
         st = inst.state
         lines = [
             f"Solve the {n}x{n} Nonogram: every row and column must show exactly its clue's runs of filled cells. "
@@ -352,40 +339,9 @@ class Nonogram(CellStepMixin, Task):
         n = int(state["n"])
         return n - 2 if 3 <= n <= 7 else None
 
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> Grid:
-        return to_grid(verdict.parsed)
+    record_witness = grid_witness
 
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def board_shape(self, inst: Instance) -> tuple[int, int]:
-        n = self.size(inst)
-        return (n, n)
-
-    def step_codes(self, inst: Instance) -> int:
-        return 3
-
-    def level_board(self, level: int) -> tuple[int, int, int]:
-        n = LEVEL_PARAMS[level][0]
-        return (n, n, 3)
-
-    def play_givens(self, inst: Instance) -> Grid:
-        n = self.size(inst)
-        return tuple((0,) * n for _ in range(n))
-
-    def play_check(self, inst: Instance, play: Grid) -> bool:
-        return self.check_grid(inst, [[1 if v == 1 else 0 for v in row] for row in play]).correct
-
-    def solution_codes(self, inst: Instance) -> Grid:
-        return to_grid(self.solution(inst))
-
-    def move_help(self, inst: Instance) -> str:
-        n = self.size(inst)
-        return (f"Each move is (row, column, value) with rows and columns 0-{n - 1} counted from the top-left cell: "
-                "value 1 fills the cell, value 2 marks it empty with a cross, value 0 clears it. Crosses are only "
-                "notes; the puzzle counts the filled cells.")
-
-    def play_legend(self, inst: Instance) -> str:
-        return "The image shows the current grid: filled cells are dark, cells marked empty show a small grey cross."
-
+    # ----- step mode (core.grid_puzzle.ShadeStepMixin) --------------------------------------------------------
     def play_text(self, inst: Instance, play: Grid) -> list[str]:
         return ["".join("X" if v == 1 else ("x" if v == 2 else ".") for v in row) for row in play]
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, record_field
-from ...core.grid_puzzle import CellStepMixin, Checklist, Grid, cell_name, parse_grid, to_grid
+from ...core.grid_puzzle import Checklist, Grid, SquareStepMixin, cell_name, grid_witness, parse_grid, to_grid
 from ...core.parsing import bounded
 from ...render.puzzle_grid import Board, render_board
 
@@ -341,7 +341,7 @@ def answer_text(grid: Any) -> str:
     return "\n".join("|" + "|".join(str(int(v)) if v else " " for v in row) + "|" for row in grid)
 
 
-class Numbrix(CellStepMixin, Task):
+class Numbrix(SquareStepMixin, Task):
     name = "Numbrix"
     category = "puzzles"
     benchmark_id = "numbrix"
@@ -350,6 +350,9 @@ class Numbrix(CellStepMixin, Task):
     version = "1"
     answer_format = "n lines of |-separated numbers, e.g. |1|2|3| / |6|5|4| / |7|8|9|"
     max_answer_chars = 20_000
+    level_sizes = LEVEL_PARAMS
+    givens_key = "grid"
+    play_complete = False
 
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -372,10 +375,6 @@ class Numbrix(CellStepMixin, Task):
         raise GenerationError(f"Numbrix: no unique {n}x{n} puzzle with {target} givens")  # pragma: no cover
 
     # ----- helpers ---------------------------------------------------------------------------------------------
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
-
     @staticmethod
     def givens(inst: Instance) -> dict[int, int]:
         n = int(inst.state["n"])
@@ -618,30 +617,11 @@ class Numbrix(CellStepMixin, Task):
         n = int(state["n"])
         return n - 3 if 4 <= n <= 8 else None
 
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> Grid:
-        return to_grid(verdict.parsed)
+    record_witness = grid_witness
 
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def board_shape(self, inst: Instance) -> tuple[int, int]:
-        n = self.size(inst)
-        return (n, n)
-
-    def step_codes(self, inst: Instance) -> int:
-        n = self.size(inst)
+    # ----- step mode (core.grid_puzzle.SquareStepMixin) -------------------------------------------------------
+    def value_codes(self, n: int) -> int:
         return n * n + 1
-
-    def level_board(self, level: int) -> tuple[int, int, int]:
-        n = LEVEL_PARAMS[level][0]
-        return (n, n, n * n + 1)
-
-    def play_givens(self, inst: Instance) -> Grid:
-        return to_grid(inst.state["grid"])
-
-    def play_check(self, inst: Instance, play: Grid) -> bool:
-        return self.check_grid(inst, [list(row) for row in play]).correct
-
-    def solution_codes(self, inst: Instance) -> Grid:
-        return to_grid(self.solution(inst))
 
 
 TASK = Numbrix()

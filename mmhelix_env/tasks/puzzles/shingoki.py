@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ...core import GenerationError, Instance, ParseError, RecordError, StepResult, Task, Verdict, record_field
+from ...core.grid_puzzle import SizeCache, SquareSize, bits
 from ...core.parsing import bounded
 from ...render.canvas import BACKGROUND, INK, MUTED, PALETTE, WHITE, draw_text, fit_font, font, new_canvas
 
@@ -42,20 +43,11 @@ FORMAT_LINES = ("List all segments separated by spaces in one continuous string.
 Circle = tuple[int, int, str, int]
 
 
-def bits(m: int):
-    while m:
-        b = m & -m
-        yield b.bit_length() - 1
-        m ^= b
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # lattice geometry: bit p = horizontal segment (p)-(p+1), bit N + p = vertical segment (p)-(p+n)
 
 
-class Lattice:
-    _cache: dict[int, Lattice] = {}
-
+class Lattice(SizeCache):
     def __init__(self, n: int):
         self.n = n
         N = self.N = n * n
@@ -81,13 +73,6 @@ class Lattice:
         for s in bits(self.all):
             p = s if s < N else s - N
             self.ends[s] = (p, p + 1) if s < N else (p, p + n)
-
-    @classmethod
-    def of(cls, n: int) -> Lattice:
-        g = cls._cache.get(n)
-        if g is None:
-            g = cls._cache[n] = cls(n)
-        return g
 
     def seg(self, p: int, q: int) -> int | None:
         """Bit of the segment between points p and q (None if not neighbours)."""
@@ -559,7 +544,7 @@ def parse_segments(text: str, max_chars: int) -> list[tuple[tuple[int, int], tup
 # the task
 
 
-class Shingoki(Task):
+class Shingoki(SquareSize, Task):
     name = "Shingoki"
     category = "puzzles"
     benchmark_id = "shingoki"
@@ -616,10 +601,6 @@ class Shingoki(Task):
             else:
                 lo = mid
         return order[:max(hi, min(floor, len(order)))]
-
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
 
     def solver(self, inst: Instance) -> Solver:
         return Solver(self.size(inst), inst.state["circles"])

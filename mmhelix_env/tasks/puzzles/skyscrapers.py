@@ -30,21 +30,25 @@ from ...core.csp import (
     mask_of,
 )
 from ...core.grid_puzzle import (
-    CellStepMixin,
     Checklist,
-    Grid,
+    CSPGridMixin,
+    SquareStepMixin,
     cell_names,
     check_givens,
     check_latin,
     check_values,
+    givens_domains,
     grid_lines,
+    grid_witness,
+    guess_words,
     latin_csp,
     matrix_text,
+    move_text,
     parse_grid,
     random_latin_square,
     to_grid,
 )
-from ...render.puzzle_grid import Board, render_board
+from ...render.puzzle_grid import Board, given_values, render_board
 from ._line_table import LineTable, compiled
 
 # level -> (n, extra random givens)
@@ -144,11 +148,7 @@ def build_csp(n: int, clues) -> CSP:
     return csp
 
 
-def givens_domains(csp: CSP, grid) -> list[int]:
-    return csp.fixed([v if v else None for row in grid for v in row])
-
-
-class Skyscrapers(CellStepMixin, Task):
+class Skyscrapers(SquareStepMixin, CSPGridMixin, Task):
     name = "Skyscrapers"
     category = "puzzles"
     benchmark_id = "skyscrapers"
@@ -157,6 +157,9 @@ class Skyscrapers(CellStepMixin, Task):
     version = "1"
     answer_format = "a two-dimensional list of heights, rows top to bottom: [[r1c1, r1c2, ...], ...]"
     max_answer_chars = 20_000
+    solve_what = "Skyscrapers puzzle"
+    level_sizes = LEVEL_PARAMS
+    givens_key = "grid"
 
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -220,31 +223,12 @@ class Skyscrapers(CellStepMixin, Task):
         return sorted(givens)
 
     # ----- helpers ---------------------------------------------------------------------------------------------
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
-
     def csp(self, inst: Instance) -> tuple[CSP, list[int]]:
         n = self.size(inst)
         csp = build_csp(n, inst.state)
         return csp, givens_domains(csp, inst.state["grid"])
 
-    # ----- solving ---------------------------------------------------------------------------------------------
-    def solve(self, inst: Instance) -> Grid:
-        csp, dom = self.csp(inst)
-        values = csp.solve(domains=dom)
-        if values is None:
-            raise ValueError("this Skyscrapers puzzle has no solution")
-        n = self.size(inst)
-        return tuple(tuple(values[r * n : (r + 1) * n]) for r in range(n))
-
-    def format_answer(self, inst: Instance, solution: Any) -> str:
-        return matrix_text(solution)
-
-    def count(self, inst: Instance, limit: int = 2) -> int:
-        csp, dom = self.csp(inst)
-        return csp.count_solutions(limit, domains=dom)
-
+    # ----- solving (solve, count: core.grid_puzzle.CSPGridMixin) -----------------------------------------------
     def stats(self, inst: Instance) -> dict:
         """Solver work: search nodes and propagator calls of the uniqueness count (limit 2), the line
         arrangements matching the clues (summed over the 2n lines), and the number of givens."""
@@ -292,18 +276,7 @@ class Skyscrapers(CellStepMixin, Task):
     def board(self, inst: Instance, play: Any = None) -> Board:
         n = self.size(inst)
         st = inst.state
-        grid = st["grid"]
-        current = play if play is not None else grid
-        values = {}
-        given = set()
-        for r in range(n):
-            for c in range(n):
-                v = int(current[r][c])
-                if grid[r][c]:
-                    values[(r, c)] = str(grid[r][c])
-                    given.add((r, c))
-                elif v:
-                    values[(r, c)] = str(v)
+        values, given = given_values(st["grid"], play)
         clues = {side: [str(x) if x else None for x in st[side]] for side in SIDES}
         return Board(n, n, values=values, given=given, clues=clues, text_scale=0.55,
                      clue_colors={side: CLUE_COLOR for side in SIDES})
@@ -370,13 +343,7 @@ class Skyscrapers(CellStepMixin, Task):
     # ----- trace -----------------------------------------------------------------------------------------------
     def trace(self, inst: Instance) -> str:
         n = self.size(inst)
-        csp, dom = self.csp(inst)
-        log: list = []
-        res = csp.search(1, domains=dom, log=log)
-        if not res.solutions:
-            raise ValueError("this Skyscrapers puzzle has no solution")
-        solution = res.solutions[0]
-        grid = [list(solution[r * n : (r + 1) * n]) for r in range(n)]
+        csp, grid, log = self.traced_grid(inst)
         lines = [
             f"Fill the {n}x{n} grid with heights 1-{n}, each once per row and column, so that every clue counts "
             "the buildings visible from its side. Cells are (row, column), 0-based.",
@@ -389,12 +356,7 @@ class Skyscrapers(CellStepMixin, Task):
         lines += explain_search(
             log, deduce=lambda ci, changes, before: _deduction(csp, ci, changes, before),
             fail=lambda ci, before: f"Contradiction: {csp.constraints[ci].label} cannot be satisfied.",
-            leaf_fail=lambda ci: f"Contradiction: {csp.constraints[ci].label} is broken.",
-            guess=lambda var, value, cands: f"Guess {csp.name(var)} = {value} (its candidates are "
-                                            f"{format_values(cands)}).",
-            undo=lambda var, value: f"So {csp.name(var)} = {value} is impossible; undo it.",
-            stuck="No rule forces anything more, so guess a cell with the fewest candidates and follow it.",
-            dead_lines=DEAD_BRANCH_LINES)
+            dead_lines=DEAD_BRANCH_LINES, **guess_words(csp))
         lines += ["Every cell is now determined and every clue holds:", *grid_lines(grid),
                   f"Answer: {matrix_text(grid)}"]
         return "\n".join(lines)
@@ -430,37 +392,13 @@ class Skyscrapers(CellStepMixin, Task):
         n = int(state["n"])
         return n - 2 if 3 <= n <= 7 else None
 
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> Grid:
-        return to_grid(verdict.parsed)
+    record_witness = grid_witness
 
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def board_shape(self, inst: Instance) -> tuple[int, int]:
-        n = self.size(inst)
-        return (n, n)
-
-    def step_codes(self, inst: Instance) -> int:
-        return self.size(inst) + 1
-
-    def level_board(self, level: int) -> tuple[int, int, int]:
-        n = LEVEL_PARAMS[level][0]
-        return (n, n, n + 1)
-
-    def play_givens(self, inst: Instance) -> Grid:
-        return to_grid(inst.state["grid"])
-
-    def play_check(self, inst: Instance, play: Grid) -> bool:
-        if any(not v for row in play for v in row):
-            return False
-        return self.check_grid(inst, [list(row) for row in play]).correct
-
-    def solution_codes(self, inst: Instance) -> Grid:
-        return to_grid(self.solution(inst))
-
+    # ----- step mode (core.grid_puzzle.SquareStepMixin) -------------------------------------------------------
     def move_help(self, inst: Instance) -> str:
         n = self.size(inst)
-        return (f"Each move is (row, column, value) with rows and columns 0-{n - 1} counted from the top-left cell: "
-                f"value 1-{n} writes that height into the cell and value 0 erases it. Changing a given cell is "
-                "illegal; repeated heights are allowed while playing.")
+        return move_text(n, f"value 1-{n} writes that height into the cell and value 0 erases it",
+                         after="Changing a given cell is illegal; repeated heights are allowed while playing.")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, record_field
-from ...core.grid_puzzle import CellStepMixin, Grid
+from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict
+from ...core.grid_puzzle import BitGrid, Grid, ShadeStepMixin, bits, record_grid, tuple_witness
 from ...core.parsing import bounded
-from ...render.puzzle_grid import Board, render_board
+from ...render.puzzle_grid import Board, render_board, shade_marks
 
 LEVEL_SIZE = {1: 3, 2: 4, 3: 5, 4: 6, 5: 7}
 LEVEL_BLACK = {1: (2, 5), 2: (4, 6), 3: (7, 10), 4: (12, 16), 5: (19, 24)}
@@ -43,13 +43,6 @@ Cells = tuple[tuple[int, int], ...]
 
 # ---------------------------------------------------------------------------------------------------------------
 # geometry and clue patterns
-
-
-def bits(m: int):
-    while m:
-        b = m & -m
-        yield b.bit_length() - 1
-        m ^= b
 
 
 def _ring_adjacent(a: int, b: int) -> bool:
@@ -92,17 +85,11 @@ def consecutive_run(ring_black: list[bool]) -> int:
     return k if starts == 1 else 0
 
 
-class Geometry:
+class Geometry(BitGrid):
     """Bit ``r * n + c`` per cell; ring neighbours, orthogonal flood fill and 2x2 blocks."""
 
-    _cache: dict[int, Geometry] = {}
-
     def __init__(self, n: int):
-        self.n = n
-        self.full = (1 << (n * n)) - 1
-        col0 = sum(1 << (r * n) for r in range(n))
-        self.not_first = self.full & ~col0
-        self.not_last = self.full & ~(col0 << (n - 1))
+        super().__init__(n)
         self.ring: list[tuple[int, ...]] = []
         for r in range(n):
             for c in range(n):
@@ -113,13 +100,6 @@ class Geometry:
                             for r in range(n - 1) for c in range(n - 1))
         self.cell_blocks = tuple(tuple(q for q in self.blocks if q >> i & 1) for i in range(n * n))
         self._pats: dict[tuple[int, int], tuple[int, ...]] = {}
-
-    @classmethod
-    def of(cls, n: int) -> Geometry:
-        g = cls._cache.get(n)
-        if g is None:
-            g = cls._cache[n] = cls(n)
-        return g
 
     def nbmask(self, i: int) -> int:
         return sum(1 << j for j in self.ring[i] if j >= 0)
@@ -134,15 +114,6 @@ class Geometry:
             got = tuple(sum(1 << ring[p] for p in range(8) if s >> p & 1) for s in ring_patterns(inside, k))
             self._pats[key] = got
         return got
-
-    def flood(self, seed: int, allowed: int) -> int:
-        reach = seed & allowed
-        n, nf, nl = self.n, self.not_first & allowed, self.not_last & allowed
-        while True:
-            nxt = reach | ((reach << 1) & nf) | ((reach >> 1) & nl) | (((reach << n) | (reach >> n)) & allowed)
-            if nxt == reach:
-                return reach
-            reach = nxt
 
     def name(self, i: int) -> str:
         return f"({i // self.n},{i % self.n})"
@@ -291,7 +262,7 @@ class Solver:
         if best >= 0:
             return best
         open_ = self.geo.full & ~B & ~W
-        near = open_ & _spread(self.geo, B) if B else 0  # next to black first
+        near = open_ & self.geo.spread(B) if B else 0  # next to black first
         m = near or open_
         return (m & -m).bit_length() - 1
 
@@ -365,17 +336,12 @@ def grow_black(rng: np.random.Generator, n: int, count: int) -> int | None:
     start = int(rng.integers(n * n))
     black = 1 << start
     for _ in range(count - 1):
-        touch = _spread(geo, black) & ~black
+        touch = geo.spread(black) & ~black
         cands = [i for i in bits(touch) if not any(q & ~black == 1 << i for q in geo.cell_blocks[i])]
         if not cands:
             return None
         black |= 1 << cands[int(rng.integers(len(cands)))]
     return black
-
-
-def _spread(geo: Geometry, m: int) -> int:
-    n = geo.n
-    return (m | ((m << 1) & geo.not_first) | ((m >> 1) & geo.not_last) | (m << n) | (m >> n)) & geo.full
 
 
 def eligible_clues(n: int, black: int) -> list[tuple[int, int, int]]:
@@ -455,7 +421,7 @@ def _parse_symbol_grid(text: str, n: int) -> list[list[str]] | None:
 # the task
 
 
-class Tapa(CellStepMixin, Task):
+class Tapa(ShadeStepMixin, Task):
     name = "Tapa"
     category = "puzzles"
     benchmark_id = "tapa"
@@ -465,6 +431,12 @@ class Tapa(CellStepMixin, Task):
     answer_format = "black cells (row,column), 0-based, separated by commas: (0,1), (1,2), ..."
     max_answer_chars = 20_000
     code_text = {1: "#", 2: "o"}
+    level_sizes = LEVEL_SIZE
+    shade_text = "makes the cell black"
+    mark_text = "marks it white (a note only)"
+    move_after = "Unmarked cells count as white; clue cells cannot be changed."
+    legend_text = ("The image shows the current grid: clue cells are tinted, black cells are filled, cells you marked "
+                   "white show a small dot.")
 
     # ----- generation ------------------------------------------------------------------------------------------
     def generate(self, rng: np.random.Generator, level: int) -> tuple[dict, Any]:
@@ -527,10 +499,6 @@ class Tapa(CellStepMixin, Task):
                     break
                 lo += 1
         return order[:hi]
-
-    @staticmethod
-    def size(inst: Instance) -> int:
-        return int(inst.state["n"])
 
     def solver(self, inst: Instance) -> Solver:
         return Solver(self.size(inst), inst.state["clues"])
@@ -610,17 +578,7 @@ class Tapa(CellStepMixin, Task):
     def board(self, inst: Instance, play: Any = None) -> Board:
         n = self.size(inst)
         clue_at = self.clue_map(inst)
-        fills = {rc: CLUE_TINT for rc in clue_at}
-        dots = {}
-        if play is not None:
-            for r in range(n):
-                for c in range(n):
-                    if (r, c) in clue_at:
-                        continue
-                    if play[r][c] == 1:
-                        fills[(r, c)] = BLACK
-                    elif play[r][c] == 2:
-                        dots[(r, c)] = DOT
+        fills, dots = shade_marks(play, BLACK, DOT, fills={rc: CLUE_TINT for rc in clue_at}, skip=clue_at)
         return Board(n, n, values={rc: str(k) for rc, k in clue_at.items()}, given=set(clue_at), fills=fills,
                      dots=dots, text_scale=0.55, coords=0)
 
@@ -676,9 +634,7 @@ class Tapa(CellStepMixin, Task):
 
     # ----- reference records -----------------------------------------------------------------------------------
     def record_state(self, record: dict) -> dict:
-        raw = record_field(record.get("initial_state"))
-        if isinstance(raw, dict):
-            raw = raw.get("grid", raw.get("initial_state"))
+        raw = record_grid(record)
         if isinstance(raw, str):
             rows = [line.strip() for line in raw.replace("\\n", "\n").strip().splitlines() if line.strip()]
         elif isinstance(raw, (list, tuple)):
@@ -709,48 +665,13 @@ class Tapa(CellStepMixin, Task):
         n = int(state["n"])
         return n - 2 if 3 <= n <= 7 else None
 
-    def record_witness(self, inst: Instance, answer: str, verdict: Verdict) -> Cells:
-        return tuple(verdict.parsed)
+    record_witness = tuple_witness
 
-    # ----- step mode -------------------------------------------------------------------------------------------
-    def board_shape(self, inst: Instance) -> tuple[int, int]:
-        n = self.size(inst)
-        return (n, n)
-
-    def step_codes(self, inst: Instance) -> int:
-        return 3
-
-    def level_board(self, level: int) -> tuple[int, int, int]:
-        n = LEVEL_SIZE[level]
-        return (n, n, 3)
-
-    def play_givens(self, inst: Instance) -> Grid:
-        n = self.size(inst)
-        return tuple((0,) * n for _ in range(n))
-
+    # ----- step mode (core.grid_puzzle.ShadeStepMixin) --------------------------------------------------------
     def play_locked(self, inst: Instance) -> tuple[tuple[bool, ...], ...]:
         n = self.size(inst)
         clue_at = self.clue_map(inst)
         return tuple(tuple((r, c) in clue_at for c in range(n)) for r in range(n))
-
-    def play_check(self, inst: Instance, play: Grid) -> bool:
-        cells = [(r, c) for r, row in enumerate(play) for c, v in enumerate(row) if v == 1]
-        return self.check_cells(inst, cells).correct
-
-    def solution_codes(self, inst: Instance) -> Grid:
-        n = self.size(inst)
-        black = set(self.solution(inst))
-        return tuple(tuple(1 if (r, c) in black else 0 for c in range(n)) for r in range(n))
-
-    def move_help(self, inst: Instance) -> str:
-        n = self.size(inst)
-        return (f"Each move is (row, column, value) with rows and columns 0-{n - 1} counted from the top-left cell: "
-                "value 1 makes the cell black, value 2 marks it white (a note only), value 0 clears it. Unmarked "
-                "cells count as white; clue cells cannot be changed.")
-
-    def play_legend(self, inst: Instance) -> str:
-        return ("The image shows the current grid: clue cells are tinted, black cells are filled, cells you marked "
-                "white show a small dot.")
 
     def play_text(self, inst: Instance, play: Grid) -> list[str]:
         clue_at = self.clue_map(inst)
