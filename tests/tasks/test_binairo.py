@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from mmhelix_env.core import Instance, RecordError, extract_answer
 from mmhelix_env.envs.spaces import CHARSET
 from mmhelix_env.tasks.puzzles import binairo as mod
 from mmhelix_env.tasks.puzzles.binairo import TASK
+from tests import helpers_puzzle as hp
 from tests.mutators import binairo as mutators
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SEEDS = range(30)
 
 
@@ -73,18 +70,11 @@ def test_solutions_vary(instances):
 
 
 def test_levels_get_harder(instances):
-    for key in ("blanks", "deductions", "propagations", "line_options"):
-        med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv][:15]]) for lv in range(1, 6)}
-        assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
+    hp.assert_medians_grow(TASK, instances, ("blanks", "deductions", "propagations", "line_options"), 15)
 
 
 def test_determinism():
-    for level in (1, 5):
-        a, b = TASK.instance(level, 77), TASK.instance(level, 77)
-        assert a.state == b.state and a.fingerprint == b.fingerprint
-        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-        assert TASK.prompt(a, "text") == TASK.prompt(b, "text") and TASK.prompt(a) == TASK.prompt(b)
-        assert TASK.instance(level, 78).fingerprint != a.fingerprint
+    hp.assert_same_seed_same_instance(TASK, (1, 5), 77, fingerprints=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -92,14 +82,7 @@ def test_determinism():
 
 
 def test_round_trip_without_witness(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:5]:
-            fresh = Instance.from_dict(inst.to_dict())
-            assert fresh._witness is None
-            answer = TASK.expert_answer(fresh)
-            assert answer == text_of(inst._witness)
-            v = TASK.verify(fresh, answer)
-            assert v.correct and v.score == 1.0, v.reason
+    hp.assert_round_trip_without_witness(TASK, instances, 5, lambda inst: text_of(inst._witness))
 
 
 def test_lenient_formats(instances):
@@ -179,7 +162,7 @@ def test_alternative_solutions_accepted():
         assert is_solution(empty.state["givens"], grid)
         assert TASK.verify(empty, text_of(grid)).correct
     # a reference record (level 5) with several solutions: every one is accepted, not only the stored answer
-    rec = json.loads((FIXTURES / "d5" / "binairo" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(5, "binairo")
     ref = TASK.from_record(rec)
     csp, dom = TASK.csp(ref)
     many = csp.search(limit=10, domains=dom).solutions
@@ -192,27 +175,14 @@ def test_alternative_solutions_accepted():
 
 
 def test_mutators(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:4]:
-            answer = TASK.expert_answer(inst)
-            muts = mutators.mutations(TASK, inst, answer)
-            assert len(set(muts)) >= 5
-            for m in muts:
-                v = TASK.verify(inst, m)
-                assert not v.correct and v.reason
+    hp.assert_mutations_rejected(TASK, mutators, instances, 4)
 
 
-GARBAGE = ["", " ", "x" * 200_000, "[" * 10_000 + "]" * 10_000, "١ ٠ ١ ٠", "２ ４", "\x00\x01",
-           bytes(np.random.default_rng(2).integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1"),
-           "[[" + "1, " * 6000 + "]]", "\\boxed{" + "{" * 5000 + "}" * 5000 + "}", "0" * 19_999, "01" * 50]
+GARBAGE = hp.grid_garbage("١ ٠ ١ ٠", "２ ４", "[[" + "1, " * 6000 + "]]", "0" * 19_999, "01" * 50)
 
 
 def test_garbage_rejected(instances):
-    inst = instances[5][0]
-    for text in GARBAGE:
-        t0 = time.perf_counter()
-        v = TASK.verify(inst, text)
-        assert not v.correct and v.reason and time.perf_counter() - t0 < 0.05
+    hp.assert_garbage_rejected(TASK, instances[5][0], GARBAGE)
 
 
 def test_verify_is_fast(instances):
@@ -226,20 +196,14 @@ def test_verify_is_fast(instances):
     assert np.median(times) < 0.001
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(max_size=300))
-def test_arbitrary_text_never_raises(text):
-    v = TASK.verify(TASK.instance(1, 0), text)
-    assert isinstance(v.correct, bool) and 0 <= v.score <= 1
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1)
 
 
-@settings(max_examples=80, deadline=None)
-@given(st.lists(st.lists(st.integers(-1, 3), min_size=3, max_size=5), min_size=3, max_size=5))
-def test_arbitrary_matrices(rows):
-    v = TASK.verify(TASK.instance(1, 1), json.dumps(rows))
-    assert isinstance(v.correct, bool) and v.reason
-    if v.correct:
-        assert is_solution(TASK.instance(1, 1).state["givens"], rows)
+def _accepted_matrix_solves(rows):
+    assert is_solution(TASK.instance(1, 1).state["givens"], rows)
+
+
+test_arbitrary_matrices = hp.arbitrary_matrix_test(TASK, 1, (-1, 3), (3, 5), (3, 5), on_correct=_accepted_matrix_solves)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -248,11 +212,7 @@ def test_arbitrary_matrices(rows):
 
 @pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
 def test_import_fixtures(level):
-    records = json.loads((FIXTURES / f"d{level}" / "binairo" / "annotations.json").read_text())
-    assert records
-    for rec in records:
-        inst = TASK.from_record(rec)
-        assert inst.task == "Binairo" and inst.level == level and inst.source == "reference"
+    for rec, inst in hp.imported_fixtures(TASK, "Binairo", level, "binairo"):
         assert inst.state["n"] == 6
         assert [list(r) for r in inst.state["givens"]] == rec["initial_state"]
         v = TASK.verify(inst, rec["answer"])
@@ -263,7 +223,7 @@ def test_import_fixtures(level):
 
 
 def test_import_published_row_and_bad_records():
-    rec = json.loads((FIXTURES / "d3" / "binairo" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(3, "binairo")
     row = {"id": 5, "category": "binairo", "question": rec["question"], "question_text": rec["question_language"],
            "answer": rec["answer"].replace("\n", "\\n"), "difficulty": 3, "initial_state": str(rec["initial_state"]),
            "metric_info": "{'score_function': 'binairo_evaluator'}"}
@@ -312,34 +272,13 @@ def test_step_mode(instances):
     assert res.legal and res.state != play and not TASK.play_solved(inst, res.state)
     back = TASK.play_apply(inst, res.state, (r, c, 0))
     assert back.legal and back.state == play
-    for a in actions:
-        assert not TASK.play_solved(inst, play)
-        res = TASK.play_apply(inst, play, a)
-        assert res.legal
-        play = res.state
-    assert TASK.play_solved(inst, play)
-    img = TASK.render(inst, play)
-    assert img.size == (512, 512)
-    for modality in ("image", "text"):
-        text = TASK.play_prompt(inst, play, modality)
-        assert set(text) <= CHARSET and "(row, column, value)" in text
+    play = hp.play_through(TASK, inst, play, actions)
+    hp.assert_play_presentation(TASK, inst, play, "(row, column, value)")
 
 
 def test_step_env_reward():
-    from mmhelix_env.envs.step_env import StepEnv
-
-    env = StepEnv(TASK, 2, modality="text")
-    _, info = env.reset(seed=4)
-    inst = env.instance
-    assert info["action_mask"].shape == (6, 6, 3)
-    r, c = next((r, c) for r in range(6) for c in range(6) if inst.state["givens"][r][c] is not None)
-    _, reward, term, _, info = env.step(np.array([r, c, 2]))
-    assert info["illegal"] and reward == 0 and not term
-    actions = TASK.expert_actions(inst)
-    for k, a in enumerate(actions):
-        _, reward, term, _, info = env.step(np.array(a))
-        assert not info["illegal"] and reward == (1.0 if k == len(actions) - 1 else 0.0)
-    assert term and info["solved"]
+    given = hp.write_on_first_given("givens", 6, given=lambda v: v is not None)
+    hp.assert_step_env_reward(TASK, 2, 4, (6, 6, 3), illegal=given)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -348,15 +287,12 @@ def test_step_env_reward():
 
 def test_render_and_prompts(instances):
     inst = instances[5][0]
-    for size in (512, 320):
-        img = TASK.render(inst, size=size)
-        assert img.size == (size, size) and img.mode == "RGB"
+    hp.assert_render_sizes(TASK, inst)
     arr = np.asarray(TASK.render(inst)).reshape(-1, 3)
     colours = {tuple(p) for p in arr[::7]}
     assert mod.ZERO_COLOR in colours and mod.ONE_COLOR in colours
-    image_prompt, text_prompt = TASK.prompt(inst, "image"), TASK.prompt(inst, "text")
+    image_prompt, text_prompt = hp.assert_prompts_clean(TASK, inst)
     for p in (image_prompt, text_prompt):
-        assert set(p) <= CHARSET and "boxed" not in p
         assert "10×10" in p and "exactly 5 0s and 5 1s" in p
         assert mod.FORMAT_SENTENCE in p
         assert text_of(inst._witness) not in p

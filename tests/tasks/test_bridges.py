@@ -4,21 +4,17 @@ importer (solution leak dropped), step mode (pick an island and a direction), re
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from mmhelix_env.core import Instance, RecordError, extract_answer
 from mmhelix_env.envs.spaces import CHARSET
 from mmhelix_env.tasks.puzzles import bridges as mod
 from mmhelix_env.tasks.puzzles.bridges import TASK
+from tests import helpers_puzzle as hp
 from tests.mutators import bridges as mutators
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SEEDS = range(30)
 
 
@@ -63,11 +59,7 @@ def test_levels_get_harder(instances):
 
 
 def test_determinism():
-    for level in (1, 5):
-        a, b = TASK.instance(level, 4), TASK.instance(level, 4)
-        assert a.state == b.state
-        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-        assert TASK.prompt(a, "text") == TASK.prompt(b, "text") and TASK.prompt(a) == TASK.prompt(b)
+    hp.assert_same_seed_same_instance(TASK, (1, 5), 4)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -146,31 +138,16 @@ def test_rule_violations():
 
 
 def test_mutators(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:5]:
-            answer = TASK.expert_answer(inst)
-            muts = mutators.mutations(TASK, inst, answer)
-            assert len(set(muts)) >= 5
-            for m in muts:
-                v = TASK.verify(inst, m)
-                assert not v.correct and v.reason
+    hp.assert_mutations_rejected(TASK, mutators, instances, 5)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(max_size=300))
-def test_arbitrary_text_never_raises(text):
-    v = TASK.verify(TASK.instance(2, 0), text)
-    assert isinstance(v.correct, bool) and 0 <= v.score <= 1
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 2)
 
 
 def test_garbage_rejected():
-    inst = TASK.instance(5, 0)
-    for text in ("", "x" * 100_000, "(" * 10_000 + ")" * 10_000, "(١,٢)-(٣,٤):١", "(１,２)-(１,４):１",
-                 "(1,2)-(1,4):1 " * 3000,
-                 bytes(np.random.default_rng(3).integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1")):
-        t0 = time.perf_counter()
-        v = TASK.verify(inst, text)
-        assert not v.correct and v.reason and time.perf_counter() - t0 < 0.05
+    texts = hp.small_garbage("(" * 10_000 + ")" * 10_000, "(١,٢)-(٣,٤):١", "(１,２)-(１,４):１",
+                             "(1,2)-(1,4):1 " * 3000)
+    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -179,10 +156,7 @@ def test_garbage_rejected():
 
 @pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
 def test_import_fixtures(level):
-    records = json.loads((FIXTURES / f"d{level}" / "bridges" / "annotations.json").read_text())
-    for rec in records:
-        inst = TASK.from_record(rec)
-        assert inst.task == "Bridges" and inst.level == level and inst.state["n"] == level + 4
+    for rec, inst in hp.imported_fixtures(TASK, "Bridges", level, "bridges", n=level + 4):
         assert "bridges" not in inst.state  # the solution leak is dropped
         assert TASK.verify(inst, rec["answer"]).correct and inst._witness is not None
         assert TASK.verify(inst, rec["answer"].replace("\n", " ")).correct  # one line keeps every bridge
@@ -192,7 +166,7 @@ def test_import_fixtures(level):
 
 
 def test_bad_records():
-    rec = json.loads((FIXTURES / "d3" / "bridges" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(3, "bridges")
     init = json.loads(rec["initial_state"])
     assert TASK.from_record({"initial_state": rec["initial_state"]}).level == 3
     for bad in ({}, {"initial_state": "[1, 2]"}, {"initial_state": {"islands": [{"x": 0}]}},
@@ -228,16 +202,7 @@ def test_step_mode():
 
 
 def test_step_env_reward(instances):
-    from mmhelix_env.envs.step_env import StepEnv
-
-    env = StepEnv(TASK, 4, modality="text")
-    _, info = env.reset(seed=2)
-    assert info["action_mask"].shape == (8, 8, 4)
-    actions = TASK.expert_actions(env.instance)
-    for k, a in enumerate(actions):
-        _, reward, term, _, info = env.step(np.array(a))
-        assert not info["illegal"] and reward == (1.0 if k == len(actions) - 1 else 0.0)
-    assert term and info["solved"]
+    hp.assert_step_env_reward(TASK, 4, 2, (8, 8, 4))
     inst = instances[5][0]
     play = TASK.play_init(inst)
     for a in TASK.expert_actions(inst):

@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from mmhelix_env.core import Instance, RecordError, extract_answer
 from mmhelix_env.envs.spaces import CHARSET
 from mmhelix_env.tasks.puzzles import campsite as mod
 from mmhelix_env.tasks.puzzles.campsite import TASK
+from tests import helpers_puzzle as hp
 from tests.mutators import campsite as mutators
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SEEDS = range(30)
 
 
@@ -64,17 +60,11 @@ def test_variety():
 
 
 def test_levels_get_harder(instances):
-    for key in ("search_nodes", "candidates", "deductions"):
-        med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv][:20]]) for lv in range(1, 6)}
-        assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
+    hp.assert_medians_grow(TASK, instances, ("search_nodes", "candidates", "deductions"), 20)
 
 
 def test_determinism():
-    for level in (1, 5):
-        a, b = TASK.instance(level, 9), TASK.instance(level, 9)
-        assert a.state == b.state
-        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-        assert TASK.prompt(a, "text") == TASK.prompt(b, "text") and TASK.prompt(a) == TASK.prompt(b)
+    hp.assert_same_seed_same_instance(TASK, (1, 5), 9)
 
 
 def test_counter_matches_brute_force():
@@ -104,12 +94,7 @@ def test_counter_matches_brute_force():
 
 
 def test_round_trip_without_witness(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:5]:
-            fresh = Instance.from_dict(inst.to_dict())
-            answer = TASK.expert_answer(fresh)
-            assert answer == text(inst._witness)
-            assert TASK.verify(fresh, answer).correct
+    hp.assert_round_trip_without_witness(TASK, instances, 5, lambda inst: text(inst._witness), strict=False)
 
 
 def test_lenient_formats(instances):
@@ -165,30 +150,15 @@ def test_alternative_solutions_accepted():
 
 
 def test_mutators(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:4]:
-            answer = TASK.expert_answer(inst)
-            muts = mutators.mutations(TASK, inst, answer)
-            assert len(set(muts)) >= 5
-            for m in muts:
-                v = TASK.verify(inst, m)
-                assert not v.correct and v.reason
+    hp.assert_mutations_rejected(TASK, mutators, instances, 4)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(max_size=300))
-def test_arbitrary_text_never_raises(t):
-    v = TASK.verify(TASK.instance(1, 0), t)
-    assert isinstance(v.correct, bool) and 0 <= v.score <= 1
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1)
 
 
 def test_garbage_rejected():
-    inst = TASK.instance(5, 0)
-    for t in ("", "x" * 100_000, "[" * 10_000 + "]" * 10_000, "[[١, ٢]]", "[[１, ２]]", "[1, 2]" * 20_000,
-              bytes(np.random.default_rng(3).integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1")):
-        t0 = time.perf_counter()
-        v = TASK.verify(inst, t)
-        assert not v.correct and v.reason and time.perf_counter() - t0 < 0.05
+    texts = hp.small_garbage("[" * 10_000 + "]" * 10_000, "[[١, ٢]]", "[[１, ２]]", "[1, 2]" * 20_000)
+    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -197,7 +167,7 @@ def test_garbage_rejected():
 
 @pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
 def test_import_fixtures(level):
-    records = json.loads((FIXTURES / f"d{level}" / "campsite" / "annotations.json").read_text())
+    records = hp.fixture_records(level, "campsite")
     for rec in records:
         inst = TASK.from_record(rec)
         raw = json.loads(rec["initial_state"])
@@ -211,7 +181,7 @@ def test_import_fixtures(level):
 
 
 def test_import_published_row_and_bad_records():
-    rec = json.loads((FIXTURES / "d2" / "campsite" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(2, "campsite")
     row = {"id": 1, "category": "campsite", "question": rec["question"], "question_text": rec["question_language"],
            "answer": json.dumps(rec["answer"]), "difficulty": 2, "initial_state": rec["initial_state"]}
     inst = TASK.from_record(row)
@@ -250,27 +220,12 @@ def test_step_mode(instances):
     marked = res.state
     actions = TASK.expert_actions(inst)
     assert len(actions) == len(inst._witness) and all(a[2] == 1 for a in actions)
-    for a in actions:
-        assert not TASK.play_solved(inst, marked)
-        marked = TASK.play_apply(inst, marked, a).state
-    assert TASK.play_solved(inst, marked)
-    assert TASK.render(inst, marked).size == (512, 512)
-    for modality in ("image", "text"):
-        t = TASK.play_prompt(inst, marked, modality)
-        assert set(t) <= CHARSET and "value 1 places a tent" in t
+    marked = hp.play_through(TASK, inst, marked, actions)
+    hp.assert_play_presentation(TASK, inst, marked, "value 1 places a tent")
 
 
 def test_step_env_reward():
-    from mmhelix_env.envs.step_env import StepEnv
-
-    env = StepEnv(TASK, 3, modality="text")
-    _, info = env.reset(seed=2)
-    assert info["action_mask"].shape == (6, 6, 3)
-    actions = TASK.expert_actions(env.instance)
-    for k, a in enumerate(actions):
-        _, reward, term, _, info = env.step(np.array(a))
-        assert not info["illegal"] and reward == (1.0 if k == len(actions) - 1 else 0.0)
-    assert term and info["solved"]
+    hp.assert_step_env_reward(TASK, 3, 2, (6, 6, 3))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import statistics
-import subprocess
-import sys
 from collections import Counter, deque
-from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import mmhelix_env
-from mmhelix_env.core import Instance, RecordError, extract_answer, instance_rng
+from mmhelix_env.core import RecordError, extract_answer, instance_rng
 from mmhelix_env.envs.spaces import CHARSET
-from mmhelix_env.tasks import discover
 from mmhelix_env.tasks.games import hanoi as H
 from mmhelix_env.tasks.games.hanoi import FORMAT_SENTENCE, PAIRS, TASK, HanoiPlay
+from tests import helpers_games as hg
+from tests import helpers_puzzle as hp
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 LEVELS = (1, 2, 3, 4, 5)
 
 
@@ -76,10 +69,7 @@ def _replay(pegs, moves):
 
 # ---------------------------------------------------------------------------------------------- basics
 def test_discovered_and_metadata():
-    assert discover()["Hanoi"] is TASK
-    assert TASK.name == "Hanoi" and TASK.category == "games"
-    assert TASK.benchmark_id == "hanoi" and TASK.generator_key == "hanoi"
-    assert TASK.score_function == "hanoi_evaluator" and TASK.step_mode and TASK.version == "1"
+    hg.assert_discovered_and_metadata(TASK, "Hanoi", "hanoi", "hanoi_evaluator")
 
 
 # ------------------------------------------------------------------------------------------- the maths
@@ -145,54 +135,21 @@ def test_bands_are_disjoint_and_grow():
 
 
 def test_determinism_and_rng_only():
-    for level in LEVELS:
-        a, b = TASK.instance(level, 11), TASK.instance(level, 11)
-        assert a.state == b.state and a._witness == b._witness
-        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-        assert TASK.prompt(a, "text") == TASK.prompt(b, "text")
+    hg.assert_same_seed_same_instances(TASK, 11, distinct_level=0)
     assert TASK.generate(instance_rng("Hanoi", 4, 9), 4) == TASK.generate(instance_rng("Hanoi", 4, 9), 4)
 
 
-SCRIPT = """
-import hashlib, json, mmhelix_env
-T = mmhelix_env.TASKS["Hanoi"]
-out = []
-for level in (1, 3, 5):
-    inst = T.instance(level, 5)
-    out.append([inst.fingerprint, hashlib.sha256(T.render(inst).tobytes()).hexdigest(), T.prompt(inst, "image"),
-                T.expert_answer(inst)])
-print(json.dumps(out))
-"""
-
-
 def test_fresh_processes_agree():
-    runs = []
-    for salt in ("1", "2"):
-        env = dict(os.environ, PYTHONHASHSEED=salt)
-        done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, check=True,
-                              cwd=str(Path(mmhelix_env.__file__).parent.parent))
-        runs.append(json.loads(done.stdout))
-    assert runs[0] == runs[1]
+    hg.assert_fresh_processes_agree("Hanoi", (1, 3, 5), '"image"')
 
 
 def test_stats_grow_with_level():
-    lengths, nodes = [], []
-    for level in LEVELS:
-        stats = [TASK.stats(TASK.instance(level, s)) for s in range(30)]
-        lengths.append(statistics.median(s["solution_length"] for s in stats))
-        nodes.append(statistics.median(s["search_nodes"] for s in stats))
-    assert lengths == sorted(lengths) and len(set(lengths)) == 5, lengths
-    assert nodes == sorted(nodes) and len(set(nodes)) == 5, nodes
+    hg.assert_stats_medians_grow(TASK, 30, ("solution_length", "search_nodes"))
 
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_solver_from_state_alone(level):
-    for seed in range(10):
-        inst = TASK.instance(level, seed)
-        back = Instance.from_json(inst.to_json())
-        assert back._witness is None and back == inst
-        assert TASK.solve(back) == inst._witness
-        assert TASK.verify(back, TASK.expert_answer(back)).correct
+    hg.assert_solver_from_state_alone(TASK, level, 10)
 
 
 # ---------------------------------------------------------------------------------------- verification
@@ -277,20 +234,11 @@ def test_move_cap_and_digits():
 
 
 def test_garbage_is_rejected_quickly():
-    inst = TASK.instance(5, 0)
-    rng = np.random.default_rng(0)
-    garbage = ["", " \n", "x" * 1_000_000, "(1,3) " * 40_000, bytes(rng.integers(0, 256, 8192, dtype=np.uint8))
-               .decode("latin-1"), "(" * 10_000 + ")" * 10_000, "[" * 10_000, "١٢٣ ２４", "\x00\x01 \ufffd"]
-    for text in garbage:
-        v = TASK.verify(inst, text)
-        assert not v.correct and v.reason, text[:30]
+    texts = hg.game_garbage("(1,3) " * 40_000, "(" * 10_000 + ")" * 10_000, "[" * 10_000, "١٢٣ ２４")
+    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts, seconds=None)
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(max_size=300))
-def test_arbitrary_text_never_raises(text):
-    v = TASK.verify(TASK.instance(1, 0), text)
-    assert isinstance(v.correct, bool) and v.reason
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1, max_examples=200, check="reason")
 
 
 @settings(max_examples=200, deadline=None)
@@ -305,7 +253,7 @@ def test_random_move_lists_match_a_reference_replay(moves):
 # --------------------------------------------------------------------------------------------- importer
 @pytest.mark.parametrize("level", LEVELS)
 def test_importer_on_fixtures(level):
-    records = json.loads((FIXTURES / f"d{level}" / "hanoi" / "annotations.json").read_text())
+    records = hp.fixture_records(level, "hanoi")
     for record in records:
         inst = TASK.from_record(record)
         # the reference labels by optimal length, whatever level was asked for; the label is kept
@@ -320,7 +268,7 @@ def test_importer_on_fixtures(level):
 
 
 def test_importer_published_row_and_rejections():
-    rec = json.loads((FIXTURES / "d2" / "hanoi" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(2, "hanoi")
     row = {"id": "hanoi_1", "category": "hanoi", "images": ["x.png"], "question": rec["question"],
            "question_text": rec["question_language"], "answer": rec["answer"], "difficulty": 2,
            "metric_info": {"score_function": "hanoi_evaluator"}, "initial_state": rec["initial_state"]}
@@ -355,31 +303,15 @@ def test_importer_drops_a_wrong_stored_answer():
 
 
 def test_env_replays_a_reference_record():
-    rec = json.loads((FIXTURES / "d4" / "hanoi" / "annotations.json").read_text())[0]
-    env = gym.make("MMHelix/Hanoi-hard")
-    obs, info = env.reset(options={"instance": rec})
-    assert info["instance"].source == "reference" and obs["image"].shape == (512, 512, 3)
-    _, reward, terminated, _, info = env.step(f"\\boxed{{{rec['answer']}}}")
-    assert reward == 1.0 and terminated
+    hg.assert_env_replays_reference(4, "hanoi", "MMHelix/Hanoi-hard")
 
 
 # ------------------------------------------------------------------------------------------ step mode
 def test_step_mode_expert_and_reward():
-    for level in LEVELS:
-        env = gym.make(mmhelix_env.env_id("Hanoi", level), mode="step")
-        obs, info = env.reset(seed=level + 20)
-        inst = info["instance"]
-        assert env.action_space.n == 6 and info["step_limit"] == 4 * (2 ** inst.state["n"] - 1)
-        actions = TASK.expert_actions(inst)
+    def same_length(inst, actions):
         assert len(actions) == len(inst._witness)
-        total = 0.0
-        for i, action in enumerate(actions):
-            assert info["action_mask"][action]
-            obs, reward, terminated, truncated, info = env.step(action)
-            assert not info["illegal"] and not truncated
-            assert terminated == (i == len(actions) - 1)
-            total += reward
-        assert total == 1.0 and reward == 1.0
+
+    hg.assert_expert_step_episodes(TASK, "Hanoi", 6, lambda level, inst: 4 * (2 ** inst.state["n"] - 1), same_length)
 
 
 def test_step_limits():
@@ -400,23 +332,8 @@ def test_step_mode_illegal_moves_mask_and_truncation():
     assert play.pegs == ((3, 1), (2,), ())  # the input state is untouched
     assert not TASK.play_apply(inst, play, 6).legal and not TASK.play_apply(inst, play, "x").legal
     # the mask agrees with legality along a random walk
-    rng = np.random.default_rng(0)
-    inst5 = TASK.instance(5, 2)
-    p = TASK.play_init(inst5)
-    for _ in range(300):
-        mask = TASK.play_mask(inst5, p)
-        results = [TASK.play_apply(inst5, p, a) for a in range(6)]
-        assert mask.tolist() == [r.legal for r in results]
-        p = results[int(rng.choice(np.flatnonzero(mask)))].state
-    env = gym.make("MMHelix/Hanoi-very-easy", mode="step")
-    _, info = env.reset(seed=3)
-    start = info["instance"]
-    blocked = [a for a in range(6) if not info["action_mask"][a]][0]
-    for step in range(1, 29):
-        _, reward, terminated, truncated, info = env.step(blocked)
-        assert info["illegal"] and info["reason"] and reward == 0.0 and not terminated
-        assert truncated == (step == 28)
-    assert env.unwrapped.play == TASK.play_init(start)
+    hg.assert_mask_matches_legality(TASK, TASK.instance(5, 2), 6, 300)
+    hg.assert_blocked_action_truncates(TASK, "MMHelix/Hanoi-very-easy", 6, 28, seeds=[3])
 
 
 def test_step_prompt():

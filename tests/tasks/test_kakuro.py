@@ -4,21 +4,17 @@ reference records (unclued edge segments unconstrained), step mode, rendering, p
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from mmhelix_env.core import Instance, RecordError, extract_answer
 from mmhelix_env.envs.spaces import CHARSET
 from mmhelix_env.tasks.puzzles import kakuro as mod
 from mmhelix_env.tasks.puzzles.kakuro import TASK
+from tests import helpers_puzzle as hp
 from tests.mutators import kakuro as mutators
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SEEDS = {1: range(40), 2: range(30), 3: range(20), 4: range(15), 5: range(12)}
 
 W = {"type": "white"}
@@ -88,9 +84,7 @@ def test_very_easy_has_variety():
 
 
 def test_levels_get_harder(instances):
-    for key in ("white_cells", "propagations", "deductions", "run_options"):
-        med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv][:12]]) for lv in range(1, 6)}
-        assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
+    hp.assert_medians_grow(TASK, instances, ("white_cells", "propagations", "deductions", "run_options"), 12)
 
 
 def _naive_layout(rng, level):
@@ -175,11 +169,7 @@ def test_counter_agrees_with_csp(instances):
 
 
 def test_determinism():
-    for level in (1, 4):
-        a, b = TASK.instance(level, 9), TASK.instance(level, 9)
-        assert a.state == b.state
-        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-        assert TASK.prompt(a, "text") == TASK.prompt(b, "text") and TASK.prompt(a) == TASK.prompt(b)
+    hp.assert_same_seed_same_instance(TASK, (1, 4), 9)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -187,12 +177,8 @@ def test_determinism():
 
 
 def test_round_trip_without_witness(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:4]:
-            fresh = Instance.from_dict(inst.to_dict())
-            answer = TASK.expert_answer(fresh)
-            assert answer == answer_of(inst._witness, inst.state["cells"])
-            assert TASK.verify(fresh, answer).correct
+    hp.assert_round_trip_without_witness(TASK, instances, 4, lambda inst: answer_of(inst._witness, inst.state["cells"]),
+                                         strict=False)
 
 
 def test_lenient_formats(instances):
@@ -268,30 +254,15 @@ def test_alternative_solutions_accepted():
 
 
 def test_mutators(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:4]:
-            answer = TASK.expert_answer(inst)
-            muts = mutators.mutations(TASK, inst, answer)
-            assert len(set(muts)) >= 5
-            for m in muts:
-                v = TASK.verify(inst, m)
-                assert not v.correct and v.reason
+    hp.assert_mutations_rejected(TASK, mutators, instances, 4)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(max_size=300))
-def test_arbitrary_text_never_raises(text):
-    v = TASK.verify(TASK.instance(2, 0), text)
-    assert isinstance(v.correct, bool) and 0 <= v.score <= 1
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 2)
 
 
 def test_garbage_rejected():
-    inst = TASK.instance(3, 0)
-    for text in ("", "x" * 100_000, "[" * 10_000 + "]" * 10_000, "(١,٢):٣", "(１,２):３", "(1,2):" * 5000,
-                 bytes(np.random.default_rng(3).integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1")):
-        t0 = time.perf_counter()
-        v = TASK.verify(inst, text)
-        assert not v.correct and v.reason and time.perf_counter() - t0 < 0.05
+    texts = hp.small_garbage("[" * 10_000 + "]" * 10_000, "(١,٢):٣", "(１,２):３", "(1,2):" * 5000)
+    hp.assert_garbage_rejected(TASK, TASK.instance(3, 0), texts)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -300,10 +271,7 @@ def test_garbage_rejected():
 
 @pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
 def test_import_fixtures(level):
-    records = json.loads((FIXTURES / f"d{level}" / "kakuro" / "annotations.json").read_text())
-    for rec in records:
-        inst = TASK.from_record(rec)
-        assert inst.task == "Kakuro" and inst.level == level and inst.state["n"] == level + 2
+    for rec, inst in hp.imported_fixtures(TASK, "Kakuro", level, "kakuro", n=level + 2):
         assert TASK.verify(inst, rec["answer"]).correct
         assert inst._witness is not None
         assert TASK.verify(inst, TASK.expert_answer(inst)).correct
@@ -314,7 +282,7 @@ def test_import_fixtures(level):
 
 
 def test_import_published_row_and_bad_records():
-    rec = json.loads((FIXTURES / "d3" / "kakuro" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(3, "kakuro")
     row = {"id": 1, "category": "kakuro", "question": rec["question"], "question_text": rec["question_language"],
            "answer": rec["answer"], "difficulty": 3, "initial_state": json.dumps(rec["initial_state"])}
     inst = TASK.from_record(row)
@@ -355,29 +323,12 @@ def test_step_mode(instances):
     actions = TASK.expert_actions(inst)
     assert len(actions) == len(mod.white_cells(cells))
     cur = play
-    for a in actions:
-        assert not TASK.play_solved(inst, cur)
-        cur = TASK.play_apply(inst, cur, a).state
-    assert TASK.play_solved(inst, cur)
-    assert TASK.render(inst, cur).size == (512, 512)
-    for modality in ("image", "text"):
-        text = TASK.play_prompt(inst, cur, modality)
-        assert set(text) <= CHARSET and "value 1-9 writes" in text
+    cur = hp.play_through(TASK, inst, cur, actions)
+    hp.assert_play_presentation(TASK, inst, cur, "value 1-9 writes")
 
 
 def test_step_env_reward():
-    from mmhelix_env.envs.step_env import StepEnv
-
-    env = StepEnv(TASK, 3, modality="text")
-    _, info = env.reset(seed=2)
-    assert info["action_mask"].shape == (5, 5, 10)
-    _, reward, term, _, info = env.step(np.array((0, 0, 1)))
-    assert info["illegal"] and reward == 0.0 and not term
-    actions = TASK.expert_actions(env.instance)
-    for k, a in enumerate(actions):
-        _, reward, term, _, info = env.step(np.array(a))
-        assert not info["illegal"] and reward == (1.0 if k == len(actions) - 1 else 0.0)
-    assert term and info["solved"]
+    hp.assert_step_env_reward(TASK, 3, 2, (5, 5, 10), illegal=lambda inst: (0, 0, 1))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from mmhelix_env.core import Instance, RecordError, extract_answer
 from mmhelix_env.core.grid_puzzle import matrix_text
 from mmhelix_env.envs.spaces import CHARSET
 from mmhelix_env.tasks.puzzles import kukurasu as mod
 from mmhelix_env.tasks.puzzles.kukurasu import TASK
+from tests import helpers_puzzle as hp
 from tests.mutators import kukurasu as mutators
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SEEDS = range(40)
 
 
@@ -59,17 +56,11 @@ def test_very_easy_has_variety():
 
 
 def test_levels_get_harder(instances):
-    for key in ("propagations", "deductions", "line_options"):
-        med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv][:15]]) for lv in range(1, 6)}
-        assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
+    hp.assert_medians_grow(TASK, instances, ("propagations", "deductions", "line_options"), 15)
 
 
 def test_determinism():
-    for level in (1, 5):
-        a, b = TASK.instance(level, 9), TASK.instance(level, 9)
-        assert a.state == b.state
-        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-        assert TASK.prompt(a, "text") == TASK.prompt(b, "text") and TASK.prompt(a) == TASK.prompt(b)
+    hp.assert_same_seed_same_instance(TASK, (1, 5), 9)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -77,12 +68,7 @@ def test_determinism():
 
 
 def test_round_trip_without_witness(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:5]:
-            fresh = Instance.from_dict(inst.to_dict())
-            answer = TASK.expert_answer(fresh)
-            assert answer == matrix_text(inst._witness)
-            assert TASK.verify(fresh, answer).correct
+    hp.assert_round_trip_without_witness(TASK, instances, 5, lambda inst: matrix_text(inst._witness), strict=False)
 
 
 def test_lenient_formats(instances):
@@ -140,32 +126,15 @@ def test_alternative_solutions_accepted():
 
 
 def test_mutators(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:4]:
-            answer = TASK.expert_answer(inst)
-            muts = mutators.mutations(TASK, inst, answer)
-            assert len(set(muts)) >= 5
-            for m in muts:
-                v = TASK.verify(inst, m)
-                assert not v.correct and v.reason
+    hp.assert_mutations_rejected(TASK, mutators, instances, 4)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(max_size=300))
-def test_arbitrary_text_never_raises(text):
-    v = TASK.verify(TASK.instance(1, 0), text)
-    assert isinstance(v.correct, bool) and 0 <= v.score <= 1
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1)
 
 
 def test_garbage_rejected():
-    import time
-
-    inst = TASK.instance(5, 0)
-    for text in ("", "x" * 100_000, "[" * 10_000 + "]" * 10_000, "١٠١ ٠١٠", "０１", "1" * 20_000,
-                 bytes(np.random.default_rng(3).integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1")):
-        t0 = time.perf_counter()
-        v = TASK.verify(inst, text)
-        assert not v.correct and v.reason and time.perf_counter() - t0 < 0.05
+    texts = hp.small_garbage("[" * 10_000 + "]" * 10_000, "١٠١ ٠١٠", "０１", "1" * 20_000)
+    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -174,10 +143,7 @@ def test_garbage_rejected():
 
 @pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
 def test_import_fixtures(level):
-    records = json.loads((FIXTURES / f"d{level}" / "kukurasu" / "annotations.json").read_text())
-    for rec in records:
-        inst = TASK.from_record(rec)
-        assert inst.task == "Kukurasu" and inst.level == level and inst.state["n"] == level + 2
+    for rec, inst in hp.imported_fixtures(TASK, "Kukurasu", level, "kukurasu", n=level + 2):
         assert "solution" not in inst.state  # the record's solution leak is stripped
         assert list(inst.state["row_sums"]) == rec["initial_state"]["row_sums"]
         assert inst._witness is not None and [list(r) for r in inst._witness] == rec["answer"]
@@ -186,7 +152,7 @@ def test_import_fixtures(level):
 
 
 def test_import_published_row_and_bad_records():
-    rec = json.loads((FIXTURES / "d2" / "kukurasu" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(2, "kukurasu")
     row = {"id": 1, "category": "Kukurasu", "question": rec["question"], "question_text": rec["question_language"],
            "answer": json.dumps(rec["answer"]), "difficulty": 2, "initial_state": json.dumps(rec["initial_state"])}
     inst = TASK.from_record(row)
@@ -226,23 +192,11 @@ def test_step_mode(instances):
     if inst._witness[0][0] == 0:  # the white mark on (0,0) does not spoil the solution
         assert marked[0][0] == 2
     assert TASK.play_solved(inst, marked)
-    assert TASK.render(inst, marked).size == (512, 512)
-    for modality in ("image", "text"):
-        text = TASK.play_prompt(inst, marked, modality)
-        assert set(text) <= CHARSET and "value 1 makes the cell black" in text
+    hp.assert_play_presentation(TASK, inst, marked, "value 1 makes the cell black")
 
 
 def test_step_env_reward():
-    from mmhelix_env.envs.step_env import StepEnv
-
-    env = StepEnv(TASK, 3, modality="text")
-    _, info = env.reset(seed=2)
-    assert info["action_mask"].shape == (5, 5, 3)
-    actions = TASK.expert_actions(env.instance)
-    for k, a in enumerate(actions):
-        _, reward, term, _, info = env.step(np.array(a))
-        assert not info["illegal"] and reward == (1.0 if k == len(actions) - 1 else 0.0)
-    assert term and info["solved"]
+    hp.assert_step_env_reward(TASK, 3, 2, (5, 5, 3))
 
 
 # ---------------------------------------------------------------------------------------------------------------

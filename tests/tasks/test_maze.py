@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import gymnasium as gym
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import mmhelix_env  # noqa: F401  (registers the ids)
-from mmhelix_env.core import RecordError, extract_answer
+from mmhelix_env.core import RecordError
 from mmhelix_env.envs.spaces import CHARSET
 from mmhelix_env.tasks.games.maze import LEVEL_SIZE, TASK, Grid, MazePlay
+from tests import helpers_games as hg
+from tests import helpers_puzzle as hp
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SEEDS = range(25)
 DELTA = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
 
@@ -51,8 +47,7 @@ def test_generator_makes_perfect_mazes_with_the_far_end(level):
 
 
 def test_difficulty_grows_with_level():
-    medians = [np.median([TASK.stats(TASK.instance(lv, s))["solution_length"] for s in SEEDS]) for lv in range(1, 6)]
-    assert medians == sorted(medians) and len(set(medians)) == 5
+    hg.assert_stats_medians_grow(TASK, len(SEEDS), ("solution_length",))
 
 
 def test_many_distinct_puzzles_even_at_very_easy():
@@ -61,21 +56,12 @@ def test_many_distinct_puzzles_even_at_very_easy():
 
 
 def test_determinism_same_seed_same_state_and_image():
-    a, b = TASK.instance(4, 77), TASK.instance(4, 77)
-    assert a.state == b.state
-    assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-    assert TASK.prompt(a, "text") == TASK.prompt(b, "text")
+    hp.assert_same_seed_same_instance(TASK, (4,), 77, default_prompt=False)
 
 
 @pytest.mark.parametrize("level", [1, 3, 5])
 def test_round_trip_and_trace(level):
-    for seed in range(10):
-        inst = TASK.instance(level, seed)
-        answer = TASK.expert_answer(inst)
-        assert TASK.verify(inst, answer).correct
-        trace = TASK.trace(inst)
-        assert extract_answer(trace) == answer
-        assert TASK.verify(inst, extract_answer(trace)).correct
+    hg.assert_round_trip_and_trace(TASK, level, 10)
 
 
 def test_detours_and_revisits_are_accepted():
@@ -123,12 +109,7 @@ def test_partial_score_is_progress_toward_the_end():
     assert TASK.verify(inst, "nothing here").score == 0.0
 
 
-@given(st.text(max_size=300))
-@settings(max_examples=200, deadline=None)
-def test_arbitrary_text_never_raises(text):
-    inst = TASK.instance(2, 0)
-    v = TASK.verify(inst, text)
-    assert isinstance(v.correct, bool) and v.reason
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 2, max_examples=200, check="reason")
 
 
 def test_text_maze_round_trips_through_the_importer():
@@ -142,7 +123,7 @@ def test_text_maze_round_trips_through_the_importer():
 
 @pytest.mark.parametrize("d", [1, 2, 3, 4, 5])
 def test_importer_reads_every_fixture_level(d):
-    records = json.loads((FIXTURES / f"d{d}" / "maze" / "annotations.json").read_text())
+    records = hp.fixture_records(d, "maze")
     records = records if isinstance(records, list) else [records]
     for rec in records:
         inst = TASK.from_record(rec)

@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
-import os
-import statistics
-import subprocess
-import sys
-from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -19,7 +13,6 @@ from hypothesis import strategies as st
 import mmhelix_env
 from mmhelix_env.core import Instance, RecordError, extract_answer
 from mmhelix_env.envs.spaces import CHARSET
-from mmhelix_env.tasks import discover
 from mmhelix_env.tasks.games import _minesweeper_logic as L
 from mmhelix_env.tasks.games.minesweeper import (
     COVERED_FILL,
@@ -29,8 +22,9 @@ from mmhelix_env.tasks.games.minesweeper import (
     TASK,
     MinesPlay,
 )
+from tests import helpers_games as hg
+from tests import helpers_puzzle as hp
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 LEVELS = (1, 2, 3, 4, 5)
 SEEDS = range(30)
 
@@ -66,7 +60,7 @@ def _hand(rows, blank=False, level=1) -> Instance:
 
 
 def _record(level: int) -> dict:
-    return json.loads((FIXTURES / f"d{level}" / "minesweeper" / "annotations.json").read_text())[0]
+    return hp.fixture_record(level, "minesweeper")
 
 
 AMBIGUOUS = "| |1| |\n|1|2|1|\n| |1| |"  # blank rule: mines at (0,0),(2,2) or at (0,2),(2,0)
@@ -74,10 +68,7 @@ AMBIGUOUS = "| |1| |\n|1|2|1|\n| |1| |"  # blank rule: mines at (0,0),(2,2) or a
 
 # ---------------------------------------------------------------------------------------------- basics
 def test_discovered_and_metadata():
-    assert discover()["Minesweeper"] is TASK
-    assert TASK.name == "Minesweeper" and TASK.category == "games"
-    assert TASK.benchmark_id == "minesweeper" and TASK.generator_key == "minesweeper"
-    assert TASK.score_function == "minesweeper_evaluator" and TASK.version == "1" and TASK.step_mode
+    hg.assert_discovered_and_metadata(TASK, "Minesweeper", "minesweeper", "minesweeper_evaluator")
 
 
 # ------------------------------------------------------------------------------------------- generator
@@ -155,23 +146,14 @@ def test_generator_cover_is_greedy_maximal_up_to_target():
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_solver_from_state_alone_round_trip(level):
-    for seed in range(6):
-        inst = TASK.instance(level, seed)
-        back = Instance.from_json(inst.to_json())
-        assert back._witness is None and back == inst
-        solution = TASK.solve(back)
-        assert tuple(sorted(solution)) == tuple(sorted(inst._witness))
-        assert TASK.verify(back, TASK.format_answer(back, solution)).correct
+    def same_mines(solution, witness):
+        return tuple(sorted(solution)) == tuple(sorted(witness))
+
+    hg.assert_solver_from_state_alone(TASK, level, 6, same=same_mines, format_solution=True)
 
 
 def test_stats_grow_with_level():
-    medians = {k: [] for k in ("mines", "covered", "search_nodes", "deductions")}
-    for level in LEVELS:
-        stats = [TASK.stats(TASK.instance(level, s)) for s in range(20)]
-        for key, out in medians.items():
-            out.append(statistics.median(s[key] for s in stats))
-    for key, values in medians.items():
-        assert values == sorted(values) and len(set(values)) == 5, (key, values)
+    hg.assert_stats_medians_grow(TASK, 20, ("mines", "covered", "search_nodes", "deductions"))
 
 
 # ---------------------------------------------------------------------------------------- verification
@@ -257,21 +239,12 @@ def test_lenient_formats():
 
 
 def test_garbage_is_rejected_quickly():
-    inst = TASK.instance(5, 0)
-    rng = np.random.default_rng(0)
-    garbage = ["", " \n", "x" * 1_000_000, "(1,2) " * 40_000, bytes(rng.integers(0, 256, 8192, dtype=np.uint8))
-               .decode("latin-1"), "{" * 10_000 + "}" * 10_000, "(" * 10_000 + ")" * 10_000, "(١,٢) (２,４)",
-               "\x00\x01 \ufffd"]
-    for text in garbage:
-        v = TASK.verify(inst, text)
-        assert not v.correct and v.reason, text[:30]
+    texts = hg.game_garbage("(1,2) " * 40_000, "{" * 10_000 + "}" * 10_000, "(" * 10_000 + ")" * 10_000,
+                            "(١,٢) (２,４)")
+    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts, seconds=None)
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(max_size=300))
-def test_arbitrary_text_never_raises(text):
-    v = TASK.verify(TASK.instance(1, 0), text)
-    assert isinstance(v.correct, bool) and v.reason
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1, max_examples=200, check="reason")
 
 
 @settings(max_examples=150, deadline=None)
@@ -489,31 +462,8 @@ def test_trace_with_case_analysis():
 
 # ------------------------------------------------------------------------------------------ determinism
 def test_determinism_same_seed_same_state_and_image():
-    for level in LEVELS:
-        a, b = TASK.instance(level, 11), TASK.instance(level, 11)
-        assert a.state == b.state and a._witness == b._witness
-        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-        assert TASK.prompt(a, "text") == TASK.prompt(b, "text")
-    assert len({TASK.instance(3, s).fingerprint for s in range(30)}) == 30
-
-
-SCRIPT = """
-import hashlib, json, mmhelix_env
-T = mmhelix_env.TASKS["Minesweeper"]
-out = []
-for level in (1, 3, 5):
-    inst = T.instance(level, 5)
-    out.append([inst.fingerprint, hashlib.sha256(T.render(inst).tobytes()).hexdigest(), T.prompt(inst),
-                T.expert_answer(inst)])
-print(json.dumps(out))
-"""
+    hg.assert_same_seed_same_instances(TASK, 11)
 
 
 def test_fresh_processes_agree():
-    runs = []
-    for salt in ("1", "2"):
-        env = dict(os.environ, PYTHONHASHSEED=salt)
-        done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, check=True,
-                              cwd=str(Path(mmhelix_env.__file__).parent.parent))
-        runs.append(json.loads(done.stdout))
-    assert runs[0] == runs[1]
+    hg.assert_fresh_processes_agree("Minesweeper", (1, 3, 5), "")

@@ -3,22 +3,18 @@ step mode with collisions that lose, image, prompts."""
 
 from __future__ import annotations
 
-import json
 from collections import deque
-from pathlib import Path
 
 import gymnasium as gym
-import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import mmhelix_env  # noqa: F401  (registers the ids)
-from mmhelix_env.core import RecordError, extract_answer
+from mmhelix_env.core import RecordError
 from mmhelix_env.envs.spaces import CHARSET
 from mmhelix_env.tasks.games.nibbles import DELTAS, LEVEL_PARAMS, MOVES, TASK, advance, astar, state_lines
+from tests import helpers_games as hg
+from tests import helpers_puzzle as hp
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SEEDS = range(25)
 
 
@@ -74,22 +70,16 @@ def test_astar_matches_plain_bfs_optimum(level):
 
 
 def test_difficulty_grows_with_level():
-    med = [np.median([TASK.stats(TASK.instance(lv, s))["solution_length"] for s in SEEDS]) for lv in range(1, 6)]
-    assert med == sorted(med) and len(set(med)) == 5
+    hg.assert_stats_medians_grow(TASK, len(SEEDS), ("solution_length",))
 
 
 def test_determinism():
-    a, b = TASK.instance(5, 11), TASK.instance(5, 11)
-    assert a.state == b.state and TASK.render(a).tobytes() == TASK.render(b).tobytes()
+    hp.assert_same_seed_same_instance(TASK, (5,), 11, default_prompt=False)
 
 
 @pytest.mark.parametrize("level", [1, 3, 5])
 def test_round_trip_and_trace(level):
-    for seed in range(10):
-        inst = TASK.instance(level, seed)
-        answer = TASK.expert_answer(inst)
-        assert TASK.verify(inst, answer).correct
-        assert extract_answer(TASK.trace(inst)) == answer
+    hg.assert_round_trip_and_trace(TASK, level, 10)
 
 
 STRAIGHT = ["Grid: 5x5", "Snake: (2,2) (2,1)", "Direction: right", "Apples: (2,4)", "Goal: Eat 1 apple"]
@@ -130,16 +120,12 @@ def test_partial_score_counts_apples_before_the_violation():
     assert TASK.verify(inst, "right left").score == 0.5
 
 
-@given(st.text(max_size=300))
-@settings(max_examples=200, deadline=None)
-def test_arbitrary_text_never_raises(text):
-    v = TASK.verify(TASK.instance(2, 0), text)
-    assert isinstance(v.correct, bool) and v.reason
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 2, max_examples=200, check="reason")
 
 
 @pytest.mark.parametrize("d", [1, 2, 3, 4, 5])
 def test_importer_reads_every_fixture_level(d):
-    records = json.loads((FIXTURES / f"d{d}" / "nibbles" / "annotations.json").read_text())
+    records = hp.fixture_records(d, "nibbles")
     records = records if isinstance(records, list) else [records]
     for rec in records:
         inst = TASK.from_record(rec)

@@ -4,21 +4,19 @@ importer, step mode, rendering, prompts, trace."""
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmhelix_env.core import Instance, RecordError, extract_answer
 from mmhelix_env.envs.spaces import CHARSET
 from mmhelix_env.tasks.puzzles import numbrix as mod
 from mmhelix_env.tasks.puzzles.numbrix import TASK, answer_text
+from tests import helpers_puzzle as hp
 from tests.mutators import numbrix as mutators
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SEEDS = range(30)
 
 
@@ -77,11 +75,7 @@ def test_levels_get_harder(instances):
 
 
 def test_determinism():
-    for level in (1, 5):
-        a, b = TASK.instance(level, 9), TASK.instance(level, 9)
-        assert a.state == b.state
-        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-        assert TASK.prompt(a, "text") == TASK.prompt(b, "text") and TASK.prompt(a) == TASK.prompt(b)
+    hp.assert_same_seed_same_instance(TASK, (1, 5), 9)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -89,12 +83,7 @@ def test_determinism():
 
 
 def test_round_trip_without_witness(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:5]:
-            fresh = Instance.from_dict(inst.to_dict())
-            answer = TASK.expert_answer(fresh)
-            assert answer == answer_text(inst._witness)
-            assert TASK.verify(fresh, answer).correct
+    hp.assert_round_trip_without_witness(TASK, instances, 5, lambda inst: answer_text(inst._witness), strict=False)
 
 
 def test_lenient_formats(instances):
@@ -178,21 +167,10 @@ def test_partial_reference_rules():
 
 
 def test_mutators(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:4]:
-            answer = TASK.expert_answer(inst)
-            muts = mutators.mutations(TASK, inst, answer)
-            assert len(set(muts)) >= 5
-            for m in muts:
-                v = TASK.verify(inst, m)
-                assert not v.correct and v.reason
+    hp.assert_mutations_rejected(TASK, mutators, instances, 4)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(max_size=300))
-def test_arbitrary_text_never_raises(text):
-    v = TASK.verify(TASK.instance(1, 0), text)
-    assert isinstance(v.correct, bool) and 0 <= v.score <= 1
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1)
 
 
 @settings(max_examples=100, deadline=None)
@@ -205,13 +183,9 @@ def test_arbitrary_grids_never_raise(rows):
 
 
 def test_garbage_rejected():
-    inst = TASK.instance(5, 0)
-    noise = bytes(np.random.default_rng(3).integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1")
-    for text in ("", "x" * 100_000, "[" * 10_000 + "]" * 10_000, "١٢٣ ٤", "２４", "|" * 19_000, "1" * 20_000,
-                 "|١|٢|\n" * 8, noise, "|\n" * 9_000):
-        t0 = time.perf_counter()
-        v = TASK.verify(inst, text)
-        assert not v.correct and v.reason and time.perf_counter() - t0 < 0.05
+    texts = hp.small_garbage("[" * 10_000 + "]" * 10_000, "١٢٣ ٤", "２４", "|" * 19_000, "1" * 20_000, "|١|٢|\n" * 8,
+                             "|\n" * 9_000)
+    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -220,10 +194,7 @@ def test_garbage_rejected():
 
 @pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
 def test_import_fixtures(level):
-    records = json.loads((FIXTURES / f"d{level}" / "numbrix" / "annotations.json").read_text())
-    for rec in records:
-        inst = TASK.from_record(rec)
-        assert inst.task == "Numbrix" and inst.level == level and inst.state["n"] == level + 3
+    for rec, inst in hp.imported_fixtures(TASK, "Numbrix", level, "numbrix", n=level + 3):
         assert inst.state["full"] is False
         assert inst._witness is not None
         assert TASK.verify(inst, rec["answer"]).correct
@@ -232,7 +203,7 @@ def test_import_fixtures(level):
 
 
 def test_import_published_row_and_bad_records():
-    rec = json.loads((FIXTURES / "d2" / "numbrix" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(2, "numbrix")
     row = {"id": 1, "category": "numbrix", "question": rec["question"], "answer": rec["answer"].replace("\n", "\\n"),
            "difficulty": 2, "initial_state": rec["initial_state"].replace("\n", "\\n")}
     inst = TASK.from_record(row)
@@ -270,26 +241,14 @@ def test_step_mode(instances):
     assert res.legal and res.state[fr][fc] == giv[r][c] and play[fr][fc] == 0
     actions = TASK.expert_actions(inst)
     assert len(actions) == 64 - 29
-    for a in actions:
-        assert not TASK.play_solved(inst, play)
-        play = TASK.play_apply(inst, play, a).state
-    assert TASK.play_solved(inst, play)
+    play = hp.play_through(TASK, inst, play, actions)
     assert TASK.render(inst, play).size == (512, 512)
     for modality in ("image", "text"):
         assert set(TASK.play_prompt(inst, play, modality)) <= CHARSET
 
 
 def test_step_env_reward():
-    from mmhelix_env.envs.step_env import StepEnv
-
-    env = StepEnv(TASK, 2, modality="text")
-    _, info = env.reset(seed=2)
-    assert info["action_mask"].shape == (5, 5, 26)
-    actions = TASK.expert_actions(env.instance)
-    for k, a in enumerate(actions):
-        _, reward, term, _, info = env.step(np.array(a))
-        assert not info["illegal"] and reward == (1.0 if k == len(actions) - 1 else 0.0)
-    assert term and info["solved"]
+    hp.assert_step_env_reward(TASK, 2, 2, (5, 5, 26))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -4,21 +4,17 @@ border loops kept), step mode, rendering, prompts, trace."""
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from mmhelix_env.core import Instance, RecordError, extract_answer
 from mmhelix_env.envs.spaces import CHARSET
 from mmhelix_env.tasks.puzzles import shingoki as mod
 from mmhelix_env.tasks.puzzles.shingoki import TASK
+from tests import helpers_puzzle as hp
 from tests.mutators import shingoki as mutators
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SEEDS = range(20)
 
 
@@ -64,17 +60,11 @@ def test_very_easy_has_variety():
 
 
 def test_levels_get_harder(instances):
-    for key in ("config_checks", "loop_length"):
-        med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv]]) for lv in range(1, 6)}
-        assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
+    hp.assert_medians_grow(TASK, instances, ("config_checks", "loop_length"))
 
 
 def test_determinism():
-    for level in (1, 5):
-        a, b = TASK.instance(level, 9), TASK.instance(level, 9)
-        assert a.state == b.state
-        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-        assert TASK.prompt(a, "text") == TASK.prompt(b, "text") and TASK.prompt(a) == TASK.prompt(b)
+    hp.assert_same_seed_same_instance(TASK, (1, 5), 9)
 
 
 def test_circle_configs():
@@ -92,11 +82,7 @@ def test_circle_configs():
 
 
 def test_round_trip_without_witness(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:4]:
-            fresh = Instance.from_dict(inst.to_dict())
-            answer = TASK.expert_answer(fresh)
-            assert TASK.verify(fresh, answer).correct
+    hp.assert_round_trip_without_witness(TASK, instances, 4, None, strict=False)
 
 
 def test_lenient_formats(instances):
@@ -157,31 +143,15 @@ def test_alternative_solutions_accepted():
 
 
 def test_mutators(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:4]:
-            answer = TASK.expert_answer(inst)
-            muts = mutators.mutations(TASK, inst, answer)
-            assert len(set(muts)) >= 5
-            for m in muts:
-                v = TASK.verify(inst, m)
-                assert not v.correct and v.reason
+    hp.assert_mutations_rejected(TASK, mutators, instances, 4)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(max_size=300))
-def test_arbitrary_text_never_raises(text):
-    v = TASK.verify(TASK.instance(1, 0), text)
-    assert isinstance(v.correct, bool) and 0 <= v.score <= 1
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1)
 
 
 def test_garbage_rejected():
-    inst = TASK.instance(5, 0)
-    for text in ("", "x" * 100_000, "[" * 10_000 + "]" * 10_000, "(١,٢)-(١,٣)", "(０,１)-(０,２)",
-                 "(0,0)-(0,1) " * 1500,
-                 bytes(np.random.default_rng(3).integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1")):
-        t0 = time.perf_counter()
-        v = TASK.verify(inst, text)
-        assert not v.correct and v.reason and time.perf_counter() - t0 < 0.05
+    texts = hp.small_garbage("[" * 10_000 + "]" * 10_000, "(١,٢)-(١,٣)", "(０,１)-(０,２)", "(0,0)-(0,1) " * 1500)
+    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -190,17 +160,14 @@ def test_garbage_rejected():
 
 @pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
 def test_import_fixtures(level):
-    records = json.loads((FIXTURES / f"d{level}" / "shingoki" / "annotations.json").read_text())
-    for rec in records:
-        inst = TASK.from_record(rec)
-        assert inst.task == "Shingoki" and inst.level == level and inst.state["n"] == level + 2
+    for rec, inst in hp.imported_fixtures(TASK, "Shingoki", level, "shingoki", n=level + 2):
         assert TASK.verify(inst, rec["answer"]).correct
         assert inst._witness is not None
         assert TASK.verify(inst, TASK.expert_answer(inst)).correct
 
 
 def test_import_published_row_and_bad_records():
-    rec = json.loads((FIXTURES / "d2" / "shingoki" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(2, "shingoki")
     row = {"id": 1, "category": "Shingoki", "answer": rec["answer"], "difficulty": 2,
            "initial_state": json.dumps(rec["initial_state"])}  # encoded twice
     inst = TASK.from_record(row)
@@ -229,30 +196,15 @@ def test_step_mode(instances):
     assert not TASK.play_apply(inst, play, k).legal
     actions = TASK.expert_actions(inst)
     assert len(actions) == inst._witness.bit_count()
-    for a in actions:
-        assert not TASK.play_solved(inst, play)
-        play = TASK.play_apply(inst, play, a).state
-    assert TASK.play_solved(inst, play)
-    assert TASK.render(inst, play).size == (512, 512)
-    for modality in ("image", "text"):
-        text = TASK.play_prompt(inst, play, modality)
-        assert set(text) <= CHARSET and "toggles that segment" in text
+    play = hp.play_through(TASK, inst, play, actions)
+    hp.assert_play_presentation(TASK, inst, play, "toggles that segment")
     # the index layout of the spec: horizontal row-major, then vertical
     assert mod._action_segment(n, 0) == 0 and mod._action_segment(n, n - 1) == n
     assert mod._action_segment(n, n * (n - 1)) == n * n
 
 
 def test_step_env_reward():
-    from mmhelix_env.envs.step_env import StepEnv
-
-    env = StepEnv(TASK, 2, modality="text")
-    _, info = env.reset(seed=2)
-    assert info["action_mask"].shape == (24,)
-    actions = TASK.expert_actions(env.instance)
-    for i, a in enumerate(actions):
-        _, reward, term, _, info = env.step(a)
-        assert not info["illegal"] and reward == (1.0 if i == len(actions) - 1 else 0.0)
-    assert term and info["solved"]
+    hp.assert_step_env_reward(TASK, 2, 2, (24,), to_action=lambda a: a)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -4,26 +4,19 @@ mode, image, prompts."""
 from __future__ import annotations
 
 import json
-import os
-import statistics
-import subprocess
-import sys
-from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import mmhelix_env
-from mmhelix_env.core import Instance, RecordError, extract_answer, instance_rng
+from mmhelix_env.core import RecordError, extract_answer, instance_rng
 from mmhelix_env.envs.spaces import CHARSET
-from mmhelix_env.tasks import discover
 from mmhelix_env.tasks.games import _sliding_solver as S
 from mmhelix_env.tasks.games.sliding_puzzle import BANDS, FORMAT_SENTENCE, HOLE, TASK, TILE, SlidingPlay
+from tests import helpers_games as hg
+from tests import helpers_puzzle as hp
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 LEVELS = (1, 2, 3, 4, 5)
 # tile moves in the benchmark convention: the word names where the tile goes, so the blank moves the other way
 BLANK = {"up": (1, 0), "down": (-1, 0), "left": (0, 1), "right": (0, -1)}
@@ -82,10 +75,7 @@ def _exact_distance(cells) -> int:
 
 # ---------------------------------------------------------------------------------------------- basics
 def test_discovered_and_metadata():
-    assert discover()["SlidingPuzzle"] is TASK
-    assert TASK.name == "SlidingPuzzle" and TASK.category == "games"
-    assert TASK.benchmark_id == "slidingpuzzle" and TASK.generator_key == "slidingpuzzle"
-    assert TASK.score_function == "sliding_puzzle_evaluator" and TASK.step_mode and TASK.version == "1"
+    hg.assert_discovered_and_metadata(TASK, "SlidingPuzzle", "slidingpuzzle", "sliding_puzzle_evaluator")
 
 
 # ------------------------------------------------------------------------------------------- the search
@@ -173,55 +163,22 @@ def test_generator_respects_level_bands(level):
 
 
 def test_determinism_and_rng_only():
-    for level in LEVELS:
-        a, b = TASK.instance(level, 11), TASK.instance(level, 11)
-        assert a.state == b.state and a._witness == b._witness
-        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-        assert TASK.prompt(a, "text") == TASK.prompt(b, "text")
+    hg.assert_same_seed_same_instances(TASK, 11, distinct_level=0)
     assert TASK.generate(instance_rng("SlidingPuzzle", 5, 9), 5) == TASK.generate(instance_rng("SlidingPuzzle", 5, 9),
                                                                                    5)
 
 
-SCRIPT = """
-import hashlib, json, mmhelix_env
-T = mmhelix_env.TASKS["SlidingPuzzle"]
-out = []
-for level in (1, 4, 5):
-    inst = T.instance(level, 5)
-    out.append([inst.fingerprint, hashlib.sha256(T.render(inst).tobytes()).hexdigest(), T.prompt(inst, "image"),
-                T.expert_answer(inst)])
-print(json.dumps(out))
-"""
-
-
 def test_fresh_processes_agree():
-    runs = []
-    for salt in ("1", "2"):
-        env = dict(os.environ, PYTHONHASHSEED=salt)
-        done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, check=True,
-                              cwd=str(Path(mmhelix_env.__file__).parent.parent))
-        runs.append(json.loads(done.stdout))
-    assert runs[0] == runs[1]
+    hg.assert_fresh_processes_agree("SlidingPuzzle", (1, 4, 5), '"image"')
 
 
 def test_stats_grow_with_level():
-    lengths, nodes = [], []
-    for level in LEVELS:
-        stats = [TASK.stats(TASK.instance(level, s)) for s in range(30)]
-        lengths.append(statistics.median(s["solution_length"] for s in stats))
-        nodes.append(statistics.median(s["search_nodes"] for s in stats))
-    assert lengths == sorted(lengths) and len(set(lengths)) == 5, lengths
-    assert nodes == sorted(nodes) and len(set(nodes)) == 5, nodes
+    hg.assert_stats_medians_grow(TASK, 30, ("solution_length", "search_nodes"))
 
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_solver_from_state_alone(level):
-    for seed in range(8):
-        inst = TASK.instance(level, seed)
-        back = Instance.from_json(inst.to_json())
-        assert back._witness is None and back == inst
-        assert TASK.solve(back) == inst._witness
-        assert TASK.verify(back, TASK.expert_answer(back)).correct
+    hg.assert_solver_from_state_alone(TASK, level, 8)
 
 
 # ---------------------------------------------------------------------------------------- verification
@@ -288,7 +245,6 @@ def test_every_valid_solution_is_accepted():
 def test_lenient_formats():
     inst = TASK.instance(2, 3)
     moves = inst._witness
-    letters = "".join(m[0] for m in moves)
     cells = [t for r in inst.state["board"] for t in r]
     tiles, blank = [], cells.index(0)
     for m in moves:
@@ -296,23 +252,8 @@ def test_lenient_formats():
         tiles.append(cells[q])
         cells[blank], cells[q] = cells[q], 0
         blank = q
-    variants = [
-        " ".join(moves).upper(),
-        ", ".join(moves),
-        "\n".join(f"{i}. {m}" for i, m in enumerate(moves, 1)),
-        " -> ".join(moves),
-        json.dumps(moves),
-        "**" + " ".join(moves) + "**",
-        letters.upper(),
-        ", ".join(letters),
-        "Moves: " + " ".join(moves),
-        ", ".join(map(str, tiles)),
-        " ".join(map(str, tiles)),
-        str(tiles),
-    ]
-    for text in variants:
-        v = TASK.verify(inst, text)
-        assert v.correct, (text, v.reason)
+    hg.assert_move_list_formats_accepted(TASK, inst, moves, [", ".join(map(str, tiles)), " ".join(map(str, tiles)),
+                                                             str(tiles)])
     assert TASK.verify(inst, str(tiles)).parsed == list(moves)  # tile answers normalise to words
     assert "ignored 1 non-move word" in TASK.verify(inst, "Moves: " + " ".join(moves)).reason
     assert not TASK.verify(inst, "tiles " + " ".join(map(str, tiles))).correct  # letters present: words only
@@ -328,21 +269,11 @@ def test_move_cap_and_digits():
 
 
 def test_garbage_is_rejected_quickly():
-    inst = TASK.instance(5, 0)
-    rng = np.random.default_rng(0)
-    garbage = ["", " \n", "x" * 1_000_000, "up " * 40_000, "1 " * 40_000,
-               bytes(rng.integers(0, 256, 8192, dtype=np.uint8)).decode("latin-1"), "{" * 10_000 + "}" * 10_000,
-               "١٢٣ ２４", "\x00\x01 \ufffd", "u" * 99_999]
-    for text in garbage:
-        v = TASK.verify(inst, text)
-        assert not v.correct and v.reason, text[:30]
+    texts = hg.game_garbage("up " * 40_000, "1 " * 40_000, "{" * 10_000 + "}" * 10_000, "١٢٣ ２４", "u" * 99_999)
+    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts, seconds=None)
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(max_size=300))
-def test_arbitrary_text_never_raises(text):
-    v = TASK.verify(TASK.instance(1, 0), text)
-    assert isinstance(v.correct, bool) and v.reason
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1, max_examples=200, check="reason")
 
 
 @settings(max_examples=200, deadline=None)
@@ -361,7 +292,7 @@ def test_random_move_lists_match_a_reference_replay(tokens):
 # --------------------------------------------------------------------------------------------- importer
 @pytest.mark.parametrize("level", LEVELS)
 def test_importer_on_fixtures(level):
-    records = json.loads((FIXTURES / f"d{level}" / "slidingpuzzle" / "annotations.json").read_text())
+    records = hp.fixture_records(level, "slidingpuzzle")
     for record in records:
         inst = TASK.from_record(record)
         assert inst.task == "SlidingPuzzle" and inst.level == int(record["difficulty"])
@@ -374,7 +305,7 @@ def test_importer_on_fixtures(level):
 
 
 def test_importer_published_row_and_rejections():
-    rec = json.loads((FIXTURES / "d3" / "slidingpuzzle" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(3, "slidingpuzzle")
     row = {"id": "slidingpuzzle_1", "category": "slidingpuzzle", "images": ["x.png"], "question": rec["question"],
            "question_text": rec["question_language"], "answer": rec["answer"], "difficulty": 3,
            "metric_info": {"score_function": "sliding_puzzle_evaluator"}, "initial_state": rec["initial_state"]}
@@ -409,29 +340,12 @@ def test_importer_drops_a_wrong_stored_answer():
 
 
 def test_env_replays_a_reference_record():
-    rec = json.loads((FIXTURES / "d5" / "slidingpuzzle" / "annotations.json").read_text())[0]
-    env = gym.make("MMHelix/SlidingPuzzle-very-hard")
-    obs, info = env.reset(options={"instance": rec})
-    assert info["instance"].source == "reference" and obs["image"].shape == (512, 512, 3)
-    _, reward, terminated, _, info = env.step(f"\\boxed{{{rec['answer']}}}")
-    assert reward == 1.0 and terminated
+    hg.assert_env_replays_reference(5, "slidingpuzzle", "MMHelix/SlidingPuzzle-very-hard")
 
 
 # ------------------------------------------------------------------------------------------ step mode
 def test_step_mode_expert_and_reward():
-    for level in LEVELS:
-        env = gym.make(mmhelix_env.env_id("SlidingPuzzle", level), mode="step")
-        obs, info = env.reset(seed=level + 20)
-        assert env.action_space.n == 4 and info["step_limit"] == 10 * BANDS[level][1]
-        actions = TASK.expert_actions(info["instance"])
-        total = 0.0
-        for i, action in enumerate(actions):
-            assert info["action_mask"][action]
-            obs, reward, terminated, truncated, info = env.step(action)
-            assert not info["illegal"] and not truncated
-            assert terminated == (i == len(actions) - 1)
-            total += reward
-        assert total == 1.0 and reward == 1.0
+    hg.assert_expert_step_episodes(TASK, "SlidingPuzzle", 4, lambda level, inst: 10 * BANDS[level][1])
 
 
 def test_step_mode_illegal_moves_mask_and_truncation():
@@ -444,26 +358,8 @@ def test_step_mode_illegal_moves_mask_and_truncation():
     assert r.legal and r.info["tile"] == 15 and TASK.play_solved(inst, r.state)
     assert play.cells[14] == 0  # the input state is untouched
     assert not TASK.play_apply(inst, play, 4).legal and not TASK.play_apply(inst, play, None).legal
-    rng = np.random.default_rng(0)
-    inst5 = TASK.instance(5, 2)
-    p = TASK.play_init(inst5)
-    for _ in range(300):
-        mask = TASK.play_mask(inst5, p)
-        results = [TASK.play_apply(inst5, p, a) for a in range(4)]
-        assert mask.tolist() == [r.legal for r in results]
-        p = results[int(rng.choice(np.flatnonzero(mask)))].state
-    env = gym.make("MMHelix/SlidingPuzzle-very-easy", mode="step")
-    for seed in range(50):
-        _, info = env.reset(seed=seed)
-        blocked = [a for a in range(4) if not info["action_mask"][a]]
-        if blocked:
-            break
-    start = info["instance"]
-    for step in range(1, 51):
-        _, reward, terminated, truncated, info = env.step(blocked[0])
-        assert info["illegal"] and info["reason"] and reward == 0.0 and not terminated
-        assert truncated == (step == 50)
-    assert env.unwrapped.play == TASK.play_init(start)
+    hg.assert_mask_matches_legality(TASK, TASK.instance(5, 2), 4, 300)
+    hg.assert_blocked_action_truncates(TASK, "MMHelix/SlidingPuzzle-very-easy", 4, 50)
 
 
 def test_step_prompt_and_limits():

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import statistics
-import subprocess
-import sys
 from collections import deque
-from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import mmhelix_env
-from mmhelix_env.core import Instance, RecordError, extract_answer, instance_rng
+from mmhelix_env.core import RecordError, extract_answer, instance_rng
 from mmhelix_env.envs.spaces import CHARSET
-from mmhelix_env.tasks import discover
 from mmhelix_env.tasks.games import _sokoban_solver as S
 from mmhelix_env.tasks.games.sokoban import BOX, FORMAT_SENTENCE, GOAL, PLAYER, TASK, WALL, SokobanPlay
+from tests import helpers_games as hg
+from tests import helpers_puzzle as hp
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 LEVELS = (1, 2, 3, 4, 5)
 SEEDS = range(30)
 DELTA = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
@@ -85,11 +78,7 @@ def _connected(H, W, walls) -> bool:
 
 # ---------------------------------------------------------------------------------------------- basics
 def test_discovered_and_metadata():
-    assert discover()["Sokoban"] is TASK
-    assert TASK.name == "Sokoban" and TASK.category == "games"
-    assert TASK.benchmark_id == "sokoban" and TASK.generator_key == "sokoban"
-    assert TASK.score_function == "sokoban_evaluator"
-    assert TASK.step_mode and TASK.version == "1"
+    hg.assert_discovered_and_metadata(TASK, "Sokoban", "sokoban", "sokoban_evaluator")
 
 
 # ------------------------------------------------------------------------------------------- generator
@@ -141,15 +130,8 @@ def test_solver_is_move_optimal_against_brute_force(level, seeds):
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_solver_from_state_alone_round_trip(level):
-    for seed in range(8):
-        inst = TASK.instance(level, seed)
-        back = Instance.from_json(inst.to_json())
-        assert back._witness is None and back == inst
-        solution = TASK.solve(back)
-        assert solution == inst._witness  # the same deterministic optimum
-        answer = TASK.format_answer(back, solution)
-        assert TASK.verify(back, answer).correct
-        assert TASK.expert_answer(back) == answer
+    # the same deterministic optimum
+    hg.assert_solver_from_state_alone(TASK, level, 8, format_solution=True, expert_is_formatted=True)
 
 
 def test_solver_reports_unsolvable_and_too_long():
@@ -170,7 +152,7 @@ def test_solver_on_imported_shapes():
 
 
 def test_trace_of_an_imported_instance_narrates_the_optimum():
-    rec = json.loads((FIXTURES / "d4" / "sokoban" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(4, "sokoban")
     inst = TASK.from_record(dict(rec, answer="down up " + rec["answer"]))  # a valid detour as witness
     assert len(inst._witness) == rec["step_count"] + 2
     trace = TASK.trace(inst)
@@ -199,43 +181,15 @@ def test_locally_simple_never_disconnects():
 
 
 def test_determinism_same_seed_same_state_and_image():
-    for level in LEVELS:
-        a, b = TASK.instance(level, 11), TASK.instance(level, 11)
-        assert a.state == b.state and a.fingerprint == b.fingerprint and a._witness == b._witness
-        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-        assert TASK.prompt(a, "text") == TASK.prompt(b, "text")
-    assert len({TASK.instance(3, s).fingerprint for s in range(30)}) == 30
-
-
-SCRIPT = """
-import hashlib, json, mmhelix_env
-T = mmhelix_env.TASKS["Sokoban"]
-out = []
-for level in (1, 3, 5):
-    inst = T.instance(level, 5)
-    out.append([inst.fingerprint, hashlib.sha256(T.render(inst).tobytes()).hexdigest(), T.expert_answer(inst)])
-print(json.dumps(out))
-"""
+    hg.assert_same_seed_same_instances(TASK, 11)
 
 
 def test_fresh_processes_agree():
-    runs = []
-    for salt in ("1", "2"):
-        env = dict(os.environ, PYTHONHASHSEED=salt)
-        done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, check=True,
-                              cwd=str(Path(mmhelix_env.__file__).parent.parent))
-        runs.append(json.loads(done.stdout))
-    assert runs[0] == runs[1]
+    hg.assert_fresh_processes_agree("Sokoban", (1, 3, 5), None)
 
 
 def test_stats_grow_with_level():
-    lengths, nodes = [], []
-    for level in LEVELS:
-        stats = [TASK.stats(TASK.instance(level, s)) for s in range(20)]
-        lengths.append(statistics.median(s["solution_length"] for s in stats))
-        nodes.append(statistics.median(s["search_nodes"] for s in stats))
-    assert lengths == sorted(lengths) and len(set(lengths)) == 5, lengths
-    assert nodes == sorted(nodes), nodes
+    hg.assert_stats_medians_grow(TASK, 20, ("solution_length",), ("search_nodes",))
 
 
 # ---------------------------------------------------------------------------------------- verification
@@ -314,21 +268,7 @@ def test_second_solution_with_another_route():
 def test_lenient_formats():
     inst = TASK.instance(2, 3)
     moves = inst._witness
-    letters = "".join(m[0] for m in moves)
-    variants = [
-        " ".join(moves).upper(),
-        ", ".join(moves),
-        "\n".join(f"{i}. {m}" for i, m in enumerate(moves, 1)),
-        " -> ".join(moves),
-        json.dumps(moves),
-        "**" + " ".join(moves) + "**",
-        letters.upper(),
-        ", ".join(letters),
-        "Moves: " + " ".join(moves),
-    ]
-    for text in variants:
-        v = TASK.verify(inst, text)
-        assert v.correct, (text, v.reason)
+    hg.assert_move_list_formats_accepted(TASK, inst, moves)
     v = TASK.verify(inst, "Moves: " + " ".join(moves))
     assert "ignored 1 non-move word" in v.reason
 
@@ -353,21 +293,11 @@ def test_move_cap():
 
 
 def test_garbage_is_rejected_quickly():
-    inst = TASK.instance(5, 0)
-    rng = np.random.default_rng(0)
-    garbage = ["", " \n", "x" * 1_000_000, "up " * 40_000, bytes(rng.integers(0, 256, 8192, dtype=np.uint8)).decode(
-        "latin-1"), "{" * 10_000 + "}" * 10_000, "١٢٣ ２４", "\x00\x01 \ufffd", "u" * 99_999]
-    for text in garbage:
-        v = TASK.verify(inst, text)
-        assert not v.correct and v.reason, text[:30]
+    texts = hg.game_garbage("up " * 40_000, "{" * 10_000 + "}" * 10_000, "١٢٣ ２４", "u" * 99_999)
+    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts, seconds=None)
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(max_size=300))
-def test_arbitrary_text_never_raises(text):
-    inst = TASK.instance(1, 0)
-    v = TASK.verify(inst, text)
-    assert isinstance(v.correct, bool) and v.reason
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1, max_examples=200, check="reason")
 
 
 @settings(max_examples=100, deadline=None)
@@ -402,7 +332,7 @@ def test_random_move_lists_match_a_reference_replay(tokens):
 # --------------------------------------------------------------------------------------------- importer
 @pytest.mark.parametrize("level", LEVELS)
 def test_importer_on_fixtures(level):
-    records = json.loads((FIXTURES / f"d{level}" / "sokoban" / "annotations.json").read_text())
+    records = hp.fixture_records(level, "sokoban")
     for record in records:
         inst = TASK.from_record(record)
         assert inst.task == "Sokoban" and inst.level == level and inst.source == "reference" and inst.seed is None
@@ -415,7 +345,7 @@ def test_importer_on_fixtures(level):
 
 
 def test_importer_published_row_and_quoting():
-    rec = json.loads((FIXTURES / "d3" / "sokoban" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(3, "sokoban")
     row = {"id": "sokoban_7", "category": "sokoban", "images": ["x.png"], "question": rec["question"],
            "question_text": rec["question_language"], "answer": rec["answer"], "difficulty": 3,
            "metric_info": {"score_function": "sokoban_evaluator"},
@@ -460,29 +390,12 @@ def test_importer_drops_a_wrong_stored_answer():
 
 
 def test_env_replays_a_reference_record():
-    rec = json.loads((FIXTURES / "d5" / "sokoban" / "annotations.json").read_text())[0]
-    env = gym.make("MMHelix/Sokoban-very-hard")
-    obs, info = env.reset(options={"instance": rec})
-    assert info["instance"].source == "reference" and obs["image"].shape == (512, 512, 3)
-    _, reward, terminated, _, info = env.step(f"\\boxed{{{rec['answer']}}}")
-    assert reward == 1.0 and terminated
+    hg.assert_env_replays_reference(5, "sokoban", "MMHelix/Sokoban-very-hard")
 
 
 # ------------------------------------------------------------------------------------------ step mode
 def test_step_mode_expert_and_reward():
-    for level in LEVELS:
-        env = gym.make(mmhelix_env.env_id("Sokoban", level), mode="step")
-        obs, info = env.reset(seed=level + 20)
-        assert env.action_space.n == 4 and info["step_limit"] == 4 * S.LEVEL_PARAMS[level].max_moves
-        actions = TASK.expert_actions(info["instance"])
-        total = 0.0
-        for i, action in enumerate(actions):
-            assert info["action_mask"][action]
-            obs, reward, terminated, truncated, info = env.step(action)
-            assert not info["illegal"] and not truncated
-            assert terminated == (i == len(actions) - 1)
-            total += reward
-        assert total == 1.0 and reward == 1.0
+    hg.assert_expert_step_episodes(TASK, "Sokoban", 4, lambda level, inst: 4 * S.LEVEL_PARAMS[level].max_moves)
 
 
 def test_step_mode_illegal_moves_mask_and_truncation():
@@ -501,26 +414,8 @@ def test_step_mode_illegal_moves_mask_and_truncation():
     assert not blocked.legal and "blocked by a wall" in blocked.reason
     assert not TASK.play_apply(inst, play, 7).legal
     # mask always agrees with legality along a random walk
-    rng = np.random.default_rng(0)
-    inst5 = TASK.instance(5, 2)
-    p = TASK.play_init(inst5)
-    for _ in range(200):
-        mask = TASK.play_mask(inst5, p)
-        results = [TASK.play_apply(inst5, p, a) for a in range(4)]
-        assert mask.tolist() == [r.legal for r in results]
-        p = results[int(rng.integers(4))].state
-    env = gym.make("MMHelix/Sokoban-very-easy", mode="step")
-    for seed in range(50):
-        _, info = env.reset(seed=seed)
-        blocked = [a for a in range(4) if not info["action_mask"][a]]
-        if blocked:
-            break
-    start = info["instance"]
-    for step in range(1, 61):
-        _, reward, terminated, truncated, info = env.step(blocked[0])
-        assert info["illegal"] and info["reason"] and reward == 0.0 and not terminated
-        assert truncated == (step == 60)
-    assert env.unwrapped.play == TASK.play_init(start)
+    hg.assert_mask_matches_legality(TASK, TASK.instance(5, 2), 4, 200, masked_walk=False)
+    hg.assert_blocked_action_truncates(TASK, "MMHelix/Sokoban-very-easy", 4, 60)
 
 
 def test_deadlock_info_is_sound():

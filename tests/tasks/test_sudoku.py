@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +12,9 @@ from hypothesis import strategies as st
 from mmhelix_env.core import Instance, RecordError, extract_answer
 from mmhelix_env.tasks.puzzles import sudoku as mod
 from mmhelix_env.tasks.puzzles.sudoku import TASK
+from tests import helpers_puzzle as hp
 from tests.mutators import sudoku as mutators
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 CHARSET = set("".join(chr(c) for c in range(32, 127)) + "\n\t\r\x0b\x0c" + "×÷−–—→←↑↓·…’“”≤≥≠█")
 
 
@@ -118,12 +117,7 @@ def test_carve_keeps_uniqueness():
 
 
 def test_determinism():
-    for level in (1, 5):
-        a, b = TASK.instance(level, 123), TASK.instance(level, 123)
-        assert a.state == b.state and a.fingerprint == b.fingerprint
-        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-        assert TASK.prompt(a, "text") == TASK.prompt(b, "text")
-        assert TASK.instance(level, 124).fingerprint != a.fingerprint
+    hp.assert_same_seed_same_instance(TASK, (1, 5), 123, fingerprints=True, default_prompt=False)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -224,14 +218,7 @@ def test_alternative_solutions_of_open_grid():
 
 
 def test_mutators(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:4]:
-            answer = TASK.expert_answer(inst)
-            muts = mutators.mutations(TASK, inst, answer)
-            assert len(set(muts)) >= 5
-            for m in muts:
-                v = TASK.verify(inst, m)
-                assert not v.correct and v.reason
+    hp.assert_mutations_rejected(TASK, mutators, instances, 4)
 
 
 GARBAGE = [
@@ -280,11 +267,7 @@ def test_arbitrary_number_lists(values, sep):
 
 @pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
 def test_import_fixtures(level):
-    records = json.loads((FIXTURES / f"d{level}" / "sudoku" / "annotations.json").read_text())
-    assert records
-    for rec in records:
-        inst = TASK.from_record(rec)
-        assert inst.task == "Sudoku" and inst.level == level and inst.source == "reference"
+    for rec, inst in hp.imported_fixtures(TASK, "Sudoku", level, "sudoku"):
         assert inst.state["givens"] == rec["givens"]
         assert TASK.count(inst) == 1
         v = TASK.verify(inst, rec["answer"])
@@ -294,7 +277,7 @@ def test_import_fixtures(level):
 
 
 def test_import_published_row_layout():
-    rec = json.loads((FIXTURES / "d4" / "sudoku" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(4, "sudoku")
     row = {"id": 7, "category": "sudoku", "question": rec["question"], "question_text": rec["question_language"],
            "answer": rec["answer"], "difficulty": 4, "metric_info": "{'score_function': 'sudoku_evaluator'}",
            "initial_state": rec["initial_state"].replace("\n", "\\n")}
@@ -310,7 +293,7 @@ def test_import_published_row_layout():
 
 
 def test_import_bad_records():
-    rec = json.loads((FIXTURES / "d1" / "sudoku" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(1, "sudoku")
     lines = rec["initial_state"].splitlines()
     toks = lines[0].split()
     digits = [t for t in toks if t != "."]
@@ -377,23 +360,8 @@ def test_step_mode_expert_and_rules(instances):
 
 
 def test_step_env_reward():
-    from mmhelix_env.envs.step_env import StepEnv
-
-    env = StepEnv(TASK, 1, modality="text")
-    obs, info = env.reset(seed=3)
-    inst = info["instance"] if "instance" in info else env.instance
-    assert info["action_mask"].shape == (9, 9, 10)
-    givens = flat(inst.state["grid"])
-    g = next(i for i in range(81) if givens[i])
-    _, reward, term, trunc, info = env.step(np.array([g // 9, g % 9, 1]))
-    assert info["illegal"] and reward == 0.0 and not term
-    actions = TASK.expert_actions(inst)
-    for k, action in enumerate(actions):
-        _, reward, term, trunc, info = env.step(np.array(action))
-        assert not info["illegal"]
-        assert reward == (1.0 if k == len(actions) - 1 else 0.0)
-        assert term == (k == len(actions) - 1)
-    assert info["solved"]
+    given = hp.write_on_first_given("grid", 9, 1, given=lambda v: int(v) != 0)
+    hp.assert_step_env_reward(TASK, 1, 3, (9, 9, 10), illegal=given)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -4,21 +4,17 @@ records kept), step mode, rendering, prompts, trace."""
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from mmhelix_env.core import Instance, RecordError, extract_answer
 from mmhelix_env.envs.spaces import CHARSET
 from mmhelix_env.tasks.puzzles import tapa as mod
 from mmhelix_env.tasks.puzzles.tapa import TASK
+from tests import helpers_puzzle as hp
 from tests.mutators import tapa as mutators
 
-FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SEEDS = range(30)
 
 
@@ -72,17 +68,11 @@ def test_very_easy_has_variety():
 
 
 def test_levels_get_harder(instances):
-    for key in ("search_nodes", "propagation_rounds", "black_cells"):
-        med = {lv: np.median([TASK.stats(i)[key] for i in instances[lv]]) for lv in range(1, 6)}
-        assert all(med[lv] < med[lv + 1] for lv in range(1, 5)), (key, med)
+    hp.assert_medians_grow(TASK, instances, ("search_nodes", "propagation_rounds", "black_cells"))
 
 
 def test_determinism():
-    for level in (1, 5):
-        a, b = TASK.instance(level, 9), TASK.instance(level, 9)
-        assert a.state == b.state
-        assert TASK.render(a).tobytes() == TASK.render(b).tobytes()
-        assert TASK.prompt(a, "text") == TASK.prompt(b, "text") and TASK.prompt(a) == TASK.prompt(b)
+    hp.assert_same_seed_same_instance(TASK, (1, 5), 9)
 
 
 def test_ring_patterns():
@@ -102,12 +92,7 @@ def test_ring_patterns():
 
 
 def test_round_trip_without_witness(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:5]:
-            fresh = Instance.from_dict(inst.to_dict())
-            answer = TASK.expert_answer(fresh)
-            assert answer == text_of(inst._witness)
-            assert TASK.verify(fresh, answer).correct
+    hp.assert_round_trip_without_witness(TASK, instances, 5, lambda inst: text_of(inst._witness), strict=False)
 
 
 def test_lenient_formats(instances):
@@ -167,7 +152,7 @@ def test_alternative_solutions_accepted():
     for ans in ("(0,1)", "(1,0)", "(1,1)", "(0,1), (0,2)"):
         assert TASK.verify(inst, ans).correct, ans
     # an ambiguous reference record: both its stored answer and another solution pass
-    rec = json.loads((FIXTURES / "d3" / "tapa" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(3, "tapa")
     imported = TASK.from_record(rec)
     sols = mod.Solver(imported.state["n"], imported.state["clues"]).search(2, max_nodes=None)
     assert len(sols) == 2
@@ -176,30 +161,15 @@ def test_alternative_solutions_accepted():
 
 
 def test_mutators(instances):
-    for level in range(1, 6):
-        for inst in instances[level][:4]:
-            answer = TASK.expert_answer(inst)
-            muts = mutators.mutations(TASK, inst, answer)
-            assert len(set(muts)) >= 5
-            for m in muts:
-                v = TASK.verify(inst, m)
-                assert not v.correct and v.reason
+    hp.assert_mutations_rejected(TASK, mutators, instances, 4)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(max_size=300))
-def test_arbitrary_text_never_raises(text):
-    v = TASK.verify(TASK.instance(1, 0), text)
-    assert isinstance(v.correct, bool) and 0 <= v.score <= 1
+test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1)
 
 
 def test_garbage_rejected():
-    inst = TASK.instance(5, 0)
-    for text in ("", "x" * 100_000, "[" * 10_000 + "]" * 10_000, "(١,٢)", "(０,１)", "(1,2)" * 4000,
-                 bytes(np.random.default_rng(3).integers(0, 256, 4096, dtype=np.uint8)).decode("latin-1")):
-        t0 = time.perf_counter()
-        v = TASK.verify(inst, text)
-        assert not v.correct and v.reason and time.perf_counter() - t0 < 0.05
+    texts = hp.small_garbage("[" * 10_000 + "]" * 10_000, "(١,٢)", "(０,１)", "(1,2)" * 4000)
+    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -208,17 +178,14 @@ def test_garbage_rejected():
 
 @pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
 def test_import_fixtures(level):
-    records = json.loads((FIXTURES / f"d{level}" / "tapa" / "annotations.json").read_text())
-    for rec in records:
-        inst = TASK.from_record(rec)
-        assert inst.task == "Tapa" and inst.level == level and inst.state["n"] == level + 2
+    for rec, inst in hp.imported_fixtures(TASK, "Tapa", level, "tapa", n=level + 2):
         assert "unsolvable" not in inst.state
         assert TASK.verify(inst, rec["answer"]).correct
         assert inst._witness is not None and TASK.expert_answer(inst) == rec["answer"]
 
 
 def test_import_published_row_and_bad_records():
-    rec = json.loads((FIXTURES / "d2" / "tapa" / "annotations.json").read_text())[0]
+    rec = hp.fixture_record(2, "tapa")
     row = {"id": 1, "category": "Tapa", "question": rec["question"], "answer": rec["answer"], "difficulty": 2,
            "initial_state": rec["initial_state"].replace("\n", "\\n")}
     inst = TASK.from_record(row)
@@ -256,27 +223,12 @@ def test_step_mode(instances):
     marked = res.state
     actions = TASK.expert_actions(inst)
     assert len(actions) == len(inst._witness) and all(a[2] == 1 for a in actions)
-    for a in actions:
-        assert not TASK.play_solved(inst, marked)
-        marked = TASK.play_apply(inst, marked, a).state
-    assert TASK.play_solved(inst, marked)
-    assert TASK.render(inst, marked).size == (512, 512)
-    for modality in ("image", "text"):
-        text = TASK.play_prompt(inst, marked, modality)
-        assert set(text) <= CHARSET and "value 1 makes the cell black" in text
+    marked = hp.play_through(TASK, inst, marked, actions)
+    hp.assert_play_presentation(TASK, inst, marked, "value 1 makes the cell black")
 
 
 def test_step_env_reward():
-    from mmhelix_env.envs.step_env import StepEnv
-
-    env = StepEnv(TASK, 3, modality="text")
-    _, info = env.reset(seed=2)
-    assert info["action_mask"].shape == (5, 5, 3)
-    actions = TASK.expert_actions(env.instance)
-    for k, a in enumerate(actions):
-        _, reward, term, _, info = env.step(np.array(a))
-        assert not info["illegal"] and reward == (1.0 if k == len(actions) - 1 else 0.0)
-    assert term and info["solved"]
+    hp.assert_step_env_reward(TASK, 3, 2, (5, 5, 3))
 
 
 # ---------------------------------------------------------------------------------------------------------------
