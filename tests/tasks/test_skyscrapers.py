@@ -57,6 +57,28 @@ def test_visible():
         assert mod.line_options(n, 1, 1) == () and len(mod.line_options(n, n, 1)) == 1
 
 
+def test_line_narrowing_matches_brute_force(monkeypatch):
+    """The line table's narrowing (support tests, or the union of the few options left) and its leaf check agree
+    with a scan of the clue pair's permutations."""
+    from mmhelix_env.tasks.puzzles import _line_table
+
+    rng = np.random.default_rng(5)
+    n = 5
+    for front, back in [(0, 0), (2, 2), (1, 3), (3, 0), (0, 2), (5, 1)]:
+        line = mod.LineClues(list(range(n)), n, front, back)
+        opts = mod.line_options(n, front, back)
+        for few in (0, 1000):
+            monkeypatch.setattr(_line_table, "FEW", few)
+            for _ in range(60):
+                doms = tuple(int(m) << 1 or 2 for m in rng.integers(0, 1 << n, size=n))
+                fits = [p for p in opts if all(doms[i] >> x & 1 for i, x in enumerate(p))]
+                want = tuple(sum({1 << p[i] for p in fits}) if doms[i] & (doms[i] - 1) else doms[i]
+                             for i in range(n)) if fits else None
+                assert line.narrow(doms) == want
+        for p in permutations(range(1, n + 1)):
+            assert line.satisfied(list(p)) == (p in opts)
+
+
 @pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
 def test_level_parameters_and_uniqueness(instances, level):
     n, extra = mod.LEVEL_PARAMS[level]

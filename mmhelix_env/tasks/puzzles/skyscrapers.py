@@ -7,9 +7,12 @@ Generation (spec/tasks/Skyscrapers.md): a random Latin square (randomised backtr
 symbol permutations), all 4n clues, then the shared CSP engine counts solutions (limit 2): rows and columns
 all different plus one table constraint per line holding the permutations that match its clue pair
 (precomputed once per (n, front, back) and shared by every instance). While two solutions exist, a random
-cell where they differ becomes a given (value from the intended square); then givens are dropped in random
-order while the puzzle stays unique (exact test: no solution differs on the freed cell). Level 1 adds three
-extra random givens. A count that exhausts its node budget discards the draw.
+cell where they differ becomes a given (value from the intended square); a second solution found earlier that
+still keeps every given proves two solutions without a new count (its differing cells are used instead). Then
+givens are dropped in random order while the puzzle stays unique (exact test: no solution differs on the freed
+cell; a known second solution keeping the other givens proves a given needed). Uniqueness is only ever concluded
+from a complete count. Level 1 adds three extra random givens. A count that exhausts its node budget discards
+the draw.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ MAX_DRAWS = 50
 MAX_NODES = 20_000
 CLUE_COLOR = (150, 20, 30)
 DEAD_BRANCH_LINES = 8
+LINE_CACHE = 5000  # cached line states per clue pair (about 30 pairs per size, so the caches stay small)
 
 
 def visible(line) -> int:
@@ -92,8 +96,15 @@ def line_options(n: int, front: int, back: int) -> tuple[tuple[int, ...], ...]:
     return tuple(sorted(p for (a, b), ps in groups.items() if front in (0, a) and back in (0, b) for p in ps))
 
 
+@cache
+def _option_set(n: int, front: int, back: int) -> frozenset[tuple[int, ...]]:
+    """The same permutations as :func:`line_options`, as a set (fast leaf checks)."""
+    return frozenset(line_options(n, front, back))
+
+
 def _compiled(n: int, front: int, back: int):
-    return compiled(("skyscrapers", n, front, back), lambda: line_options(n, front, back), range(1, n + 1))
+    return compiled(("skyscrapers", n, front, back), lambda: line_options(n, front, back), range(1, n + 1),
+                    LINE_CACHE)
 
 
 @cache
@@ -115,9 +126,7 @@ class LineClues(LineTable):
         self.values = comp.values
 
     def satisfied(self, values) -> bool:
-        line = [values[v] for v in self.vars]
-        return (sorted(line) == list(self.values) and (not self.front or visible(line) == self.front)
-                and (not self.back or visible(line[::-1]) == self.back))
+        return tuple([values[v] for v in self.vars]) in _option_set(len(self.vars), self.front, self.back)
 
     def why(self, var, before, after, dom, name):
         v = after.bit_length() - 1 if after and not after & (after - 1) else None
@@ -194,16 +203,21 @@ class Skyscrapers(SquareStepMixin, CSPGridMixin, Task):
         givens: list[int] = []
         witnesses: list[list[int]] = []  # solutions other than the square, found on the way
         while True:
-            dom = list(base)
-            for v in givens:
-                dom[v] &= 1 << flat[v]
-            res = csp.search(2, domains=dom, max_nodes=MAX_NODES)
-            if not res.complete:
-                raise BudgetExceeded("count")
-            if res.count < 2:
-                break
-            a, b = res.solutions
-            witnesses += [s for s in (a, b) if s != flat]
+            # a known other solution that keeps every given proves two solutions without a new count
+            alive = [s for s in witnesses if all(s[v] == flat[v] for v in givens)]
+            if alive:
+                a, b = flat, alive[0]
+            else:
+                dom = list(base)
+                for v in givens:
+                    dom[v] &= 1 << flat[v]
+                res = csp.search(2, domains=dom, max_nodes=MAX_NODES)
+                if not res.complete:
+                    raise BudgetExceeded("count")
+                if res.count < 2:
+                    break
+                a, b = res.solutions
+                witnesses += [s for s in (a, b) if s != flat]
             diff = [i for i in range(n * n) if a[i] != b[i]]
             givens.append(int(diff[int(rng.integers(len(diff)))]))
         if len(givens) > 1:
