@@ -212,3 +212,17 @@ def test_non_ascii_digits_are_rejected_not_dropped(text):
         with pytest.raises(ParseError, match="ASCII digits"):
             parse(text)
     assert numeric("café 5") == "café 5"
+
+
+def test_shipped_word_list_matches_the_spec_counts():
+    from mmhelix_env.core import words
+
+    assert [len(words.accept_words(n)) for n in (3, 4, 5)] == [1168, 4754, 9884]
+    common = [words.common_words(n) for n in range(3, 9)]
+    assert sum(map(len, common)) + sum(1 for n in range(3, 9) for w in words.BLOCKLIST if len(w) == n
+                                       and w in words.accept_words(n) and words._table()[w] == "ws") == 13597
+    assert all(not set(c) & words.BLOCKLIST for c in common)
+    assert "cats" in words.accept_words(4) and "dogs" in words.accept_words(4)
+    header = words.DATA.read_text(encoding="utf-8").splitlines()[:4]
+    assert any("public domain" in line.lower() for line in header) and any("SCOWL" in line for line in header)
+    assert (words.DATA.parent / "english_words.SCOWL-LICENSE.txt").exists()
