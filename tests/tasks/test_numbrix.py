@@ -277,3 +277,16 @@ def test_trace_ends_in_verifying_answer(instances):
         assert set(trace) <= CHARSET and "goes to" in trace
         assert TASK.verify(inst, extract_answer(trace)).correct
     assert "try 2 at" in TASK.trace(make([[1, 0, 0], [0, 0, 0], [0, 0, 0]]))
+
+
+def test_engine_model_counts_and_chain_constraint():
+    # uniqueness and solving run on core.csp: a 2x2 with only 1 given has two paths; with 1 and 4 given, one
+    from mmhelix_env.core.csp import CSP
+
+    m = mod.Model(2, {1: 0}, 4, True)
+    assert isinstance(m.csp, CSP) and m.search(2, max_nodes=None).count == 2
+    assert mod.Model(2, {1: 0, 4: 2}, 4, True).search(2, max_nodes=None).count == 1
+    chain = mod.Chain(range(4), 2)
+    assert chain.satisfied([0, 1, 3, 2]) and not chain.satisfied([0, 3, 1, 2])
+    dom = [1 << 0, 0b1111, 0b1111, 0b1111]
+    assert chain.propagate(dom) == [1, 2, 3] and dom[1:] == [0b0110, 0b1001, 0b0110]

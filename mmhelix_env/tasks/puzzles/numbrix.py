@@ -5,10 +5,11 @@ Generation (spec/tasks/Numbrix.md): a random Hamiltonian path of the grid (a bou
 visited in a random order and a value is removed when the solution counter still proves exactly one
 solution, down to the level's target (levels 3-5 also need two consecutive givens at least 4 apart).
 
-Solver and counter: one variable per number (its domain is a bit set of cells), numbers k and k+1 on
-neighbouring cells (a forward and a backward sweep of neighbourhood masks, exact on the chain), all
-numbers on different cells (placed cells leave the others; a cell only one number can reach takes it),
-then branching on the number with the fewest cells. Imported reference records (``full=False``) use the
+Solver and counter: the shared CSP engine (core.csp). One variable per number (its domain is a bit set of
+cells); a task-specific ``Chain`` constraint keeps numbers k and k+1 on neighbouring cells (a forward and a
+backward sweep of neighbourhood masks, exact on the chain) and the engine's ``AllDifferent`` puts all numbers
+on different cells (placed cells leave the others; a cell only one number can reach takes it); the engine
+branches on the number with the fewest cells. Imported reference records (``full=False``) use the
 reference's partial rules: numbers 1 … M with M >= the largest given, cells off the path stay empty.
 """
 
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, record_field
+from ...core.csp import CSP, AllDifferent, Constraint, SearchResult
 from ...core.grid_puzzle import Checklist, Grid, SquareStepMixin, cell_name, grid_witness, parse_grid, to_grid
 from ...core.parsing import bounded
 from ...render.puzzle_grid import Board, render_board
@@ -68,137 +70,83 @@ def name(i: int, n: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# solver / counter
+# solver / counter: the shared CSP engine (core.csp) with one Numbrix-specific constraint
 
 
-class Solver:
-    """Numbers 1 … T as variables with cell bit-set domains (see module doc). ``full``: every cell is used
-    (T = n²), which enables the hidden-single rule; otherwise empty cells are allowed."""
+class Chain(Constraint):
+    """Numbers k and k+1 sit on orthogonally adjacent cells, for the whole chain 1 … T at once (the
+    variables are the numbers in order; a domain is a bit set of cells). A forward sweep keeps the cells of
+    k+1 next to a cell of k, a backward sweep the cells of k next to a cell of k+1; after both the chain is
+    arc consistent."""
 
-    def __init__(self, n: int, givens: dict[int, int], top: int, full: bool, log: list | None = None):
+    __slots__ = ("n", "geo")
+
+    def __init__(self, vars, n: int, label: str = "consecutive numbers adjacent"):
+        super().__init__(vars, label)
+        self.n = n
+        self.geo = geometry(n)
+
+    def propagate(self, dom: list[int]) -> list[int] | None:
+        n = self.n
+        full, nf, nl = self.geo[0], self.geo[1], self.geo[2]
+        vs = self.vars
+        changed: list[int] = []
+        prev = dom[vs[0]]
+        for v in vs[1:]:  # forward: k+1 next to a cell of k
+            m = dom[v]
+            s = (((prev << 1) & nf) | ((prev >> 1) & nl) | (prev << n) | (prev >> n)) & full
+            if m & ~s:
+                m &= s
+                if not m:
+                    return None
+                dom[v] = m
+                changed.append(v)
+            prev = m
+        for v in vs[-2::-1]:  # backward: k next to a cell of k+1
+            m = dom[v]
+            s = (((prev << 1) & nf) | ((prev >> 1) & nl) | (prev << n) | (prev >> n)) & full
+            if m & ~s:
+                m &= s
+                if not m:
+                    return None
+                dom[v] = m
+                changed.append(v)
+            prev = m
+        return changed
+
+    def satisfied(self, values) -> bool:
+        masks = self.geo[3]
+        cells = [values[v] for v in self.vars]
+        return all(masks[a] >> b & 1 for a, b in zip(cells, cells[1:]))
+
+
+class Model:
+    """Numbers 1 … T as CSP variables 0 … T-1 whose values are cells (bit ``r * n + c``): a :class:`Chain`
+    (consecutive numbers adjacent) and an ``AllDifferent`` (numbers on different cells; when ``full``, T = n²
+    and every cell is needed, so it also places hidden singles and fails on a cell no number can reach).
+    Imported records (``full=False``) allow empty cells: there are more cells than numbers."""
+
+    def __init__(self, n: int, givens: dict[int, int], top: int, full: bool):
         self.n = n
         self.top = top
         self.full = full
-        self.geo = geometry(n)
-        self.log = log
-        self.nodes = 0
-        self.sweeps = 0
-        free = self.geo[0]
+        all_cells = geometry(n)[0]
+        self.csp = CSP([all_cells] * top, names=[str(v) for v in range(1, top + 1)])
+        self.csp.add(Chain(range(top), n))
+        self.csp.add(AllDifferent(range(top), label="each cell holds one number"))
+        free = all_cells
         for cell in givens.values():
             free &= ~(1 << cell)
-        self.root = [0] + [(1 << givens[v]) if v in givens else free for v in range(1, top + 1)]
+        self.root = [(1 << givens[v]) if v in givens else free for v in range(1, top + 1)]
 
-    def propagate(self, dom: list[int]) -> bool:
-        n, top, full = self.n, self.top, self.full
-        all_cells, nf, nl, _, _ = self.geo
-        log = self.log
-        while True:
-            self.sweeps += 1
-            before = dom[:] if log is not None else None
-            for v in range(2, top + 1):  # forward: k+1 next to a cell of k
-                m = dom[v] & spread(dom[v - 1], n, all_cells, nf, nl)
-                if not m:
-                    return False
-                dom[v] = m
-            for v in range(top - 1, 0, -1):  # backward: k next to a cell of k+1
-                m = dom[v] & spread(dom[v + 1], n, all_cells, nf, nl)
-                if not m:
-                    return False
-                dom[v] = m
-            placed = 0
-            for v in range(1, top + 1):
-                m = dom[v]
-                if not m & (m - 1):
-                    if placed & m:
-                        return False
-                    placed |= m
-            changed = False
-            once = twice = 0
-            for v in range(1, top + 1):
-                m = dom[v]
-                if m & (m - 1):
-                    if m & placed:
-                        m &= ~placed
-                        if not m:
-                            return False
-                        dom[v] = m
-                        changed = True
-                    twice |= once & m
-                    once |= m
-            mid = dom[:] if log is not None else None
-            if full:
-                hidden = once & ~twice & ~placed
-                if (once | placed) != all_cells:
-                    return False  # a cell no number can reach
-                if hidden:
-                    for v in range(1, top + 1):
-                        m = dom[v]
-                        h = m & hidden
-                        if h and m & (m - 1):
-                            if h & (h - 1):
-                                return False
-                            dom[v] = h
-                            changed = True
-            if log is not None:
-                events = []
-                for v in range(1, top + 1):
-                    m = dom[v]
-                    if m != before[v] and not m & (m - 1):
-                        events.append((v, m.bit_length() - 1, mid[v] != m))
-                if events:
-                    log.append(("place", events, before))
-            if not changed:
-                return True
-
-    def search(self, limit: int = 2, max_nodes: int | None = NODE_BUDGET, exclude: tuple[int, int] | None = None
-               ) -> tuple[list[list[int]], bool]:
-        """(up to ``limit`` solutions as cell-by-number lists, complete?). ``exclude`` = (number, cell):
-        only solutions that do not put that number there."""
+    def search(self, limit: int = 2, max_nodes: int | None = NODE_BUDGET, exclude: tuple[int, int] | None = None,
+               log: list | None = None) -> SearchResult:
+        """The engine's search from the givens. ``exclude`` = (number, cell): only solutions that do not put
+        that number there."""
         dom = self.root[:]
         if exclude is not None:
-            dom[exclude[0]] &= ~(1 << exclude[1])
-        sols: list[list[int]] = []
-        try:
-            self._dfs(dom, sols, limit, max_nodes, 0)
-        except _Budget:
-            return sols, False
-        return sols, True
-
-    def _dfs(self, dom: list[int], sols: list, limit: int, max_nodes: int | None, depth: int) -> None:
-        self.nodes += 1
-        if max_nodes is not None and self.nodes > max_nodes:
-            raise _Budget
-        if not self.propagate(dom):
-            if self.log is not None:
-                self.log.append(("dead", depth))
-            return
-        best, fewest = -1, 1 << 30
-        for v in range(1, self.top + 1):
-            m = dom[v]
-            if m & (m - 1):
-                c = m.bit_count()
-                if c < fewest:
-                    best, fewest = v, c
-                    if c == 2:
-                        break
-        if best < 0:
-            sols.append([m.bit_length() - 1 for m in dom[1:]])
-            return
-        m = dom[best]
-        while m:
-            b = m & -m
-            m ^= b
-            if self.log is not None:
-                self.log.append(("guess", best, b.bit_length() - 1, fewest, depth))
-            child = dom[:]
-            child[best] = b
-            self._dfs(child, sols, limit, max_nodes, depth + 1)
-            if len(sols) >= limit:
-                return
-
-
-class _Budget(Exception):
-    pass
+            dom[exclude[0] - 1] &= ~(1 << exclude[1])
+        return self.csp.search(limit, domains=dom, max_nodes=max_nodes, log=log)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -248,8 +196,8 @@ def carve(rng: np.random.Generator, n: int, path: list[int], target: int) -> dic
             common = masks[givens[v - 1]] & masks[givens[v + 1]] & ~gmask
             if common == 1 << cell:
                 continue
-        sols, done = Solver(n, givens, n * n, True).search(1, exclude=(v, cell))
-        if sols or not done:
+        res = Model(n, givens, n * n, True).search(1, exclude=(v, cell))
+        if res.solutions or not res.complete:
             givens[v] = cell
             gmask |= 1 << cell
     if len(givens) != target:
@@ -385,15 +333,15 @@ class Numbrix(SquareStepMixin, Task):
         n = self.size(inst)
         return n * n if inst.state["full"] else max(self.givens(inst), default=1)
 
-    def solver(self, inst: Instance, log: list | None = None) -> Solver:
-        return Solver(self.size(inst), self.givens(inst), self.top(inst), bool(inst.state["full"]), log)
+    def model(self, inst: Instance) -> Model:
+        return Model(self.size(inst), self.givens(inst), self.top(inst), bool(inst.state["full"]))
 
     # ----- solving ---------------------------------------------------------------------------------------------
     def solve(self, inst: Instance) -> Grid:
-        sols, _ = self.solver(inst).search(1, max_nodes=None)
-        if not sols:
+        res = self.model(inst).search(1, max_nodes=None)
+        if not res.solutions:
             raise ValueError("this Numbrix has no solution")
-        return self._grid(inst, sols[0])
+        return self._grid(inst, res.solutions[0])
 
     def _grid(self, inst: Instance, cells: list[int]) -> Grid:
         n = self.size(inst)
@@ -406,18 +354,17 @@ class Numbrix(SquareStepMixin, Task):
         return answer_text(solution)
 
     def count(self, inst: Instance, limit: int = 2) -> int:
-        sols, done = self.solver(inst).search(limit, max_nodes=None)
-        return len(sols)
+        return self.model(inst).search(limit, max_nodes=None).count
 
     def stats(self, inst: Instance) -> dict:
-        """Solver work: blanks, search nodes and propagation sweeps of the uniqueness count, and the longest
-        run of missing numbers between two givens."""
-        s = self.solver(inst)
-        s.search(2, max_nodes=None)
+        """Solver work of the engine's uniqueness count (limit 2): search nodes, propagator calls and
+        propagator calls times chain length (each call sweeps the whole chain); blanks and the longest run of
+        missing numbers between two givens."""
+        res = self.model(inst).search(2, max_nodes=None)
         n = self.size(inst)
         g = self.givens(inst)
-        return {"n": n, "givens": len(g), "blanks": n * n - len(g), "search_nodes": s.nodes, "sweeps": s.sweeps,
-                "sweep_work": s.sweeps * self.top(inst),
+        return {"n": n, "givens": len(g), "blanks": n * n - len(g), "search_nodes": res.nodes,
+                "propagations": res.propagations, "sweep_work": res.propagations * self.top(inst),
                 "longest_gap": consecutive_gap({0: -1, **g, self.top(inst) + 1: -1}) - 1}
 
     # ----- verification ----------------------------------------------------------------------------------------
@@ -541,11 +488,10 @@ class Numbrix(SquareStepMixin, Task):
         n = self.size(inst)
         top = self.top(inst)
         log: list = []
-        s = self.solver(inst, log)
-        sols, _ = s.search(1, max_nodes=None)
-        if not sols:
+        res = self.model(inst).search(1, max_nodes=None, log=log)
+        if not res.solutions:
             raise ValueError("this Numbrix has no solution")
-        grid = self._grid(inst, sols[0])
+        grid = self._grid(inst, res.solutions[0])
         g = self.givens(inst)
         gaps = []
         vals = sorted(g)
@@ -564,16 +510,31 @@ class Numbrix(SquareStepMixin, Task):
                                                        if inst.state["full"] else "."),
         ]
         guesses = 0
-        for ev in log:
-            if ev[0] == "place":
-                for v, cell, hidden in ev[1]:
-                    lines.append(_place_line(v, cell, hidden, ev[2], n, top))
-            elif ev[0] == "guess":
+        for ev in log:  # the engine's search log (core.csp): deductions, branches, contradictions
+            kind = ev[0]
+            if kind == "deduce":
+                ci, changes, before = ev[1], ev[2], ev[3]
+                taken = 0
+                for m in before:
+                    if m and not m & (m - 1):
+                        taken |= m
+                for var, was, now in changes:
+                    if now & (now - 1) or not was & (was - 1):
+                        continue
+                    v, cell = var + 1, now.bit_length() - 1
+                    if ci == 0:
+                        lines.append(_place_line(v, cell, False, [0, *before], n, top))
+                    elif (was & ~now) & ~taken:
+                        lines.append(_place_line(v, cell, True, [0, *before], n, top))
+                    else:
+                        lines.append(f"{v} goes to {name(cell, n)}: its other possible cells are taken.")
+            elif kind == "branch":
                 guesses += 1
                 if guesses <= TRACE_GUESS_LINES:
-                    lines.append(f"No forced placement left: {ev[1]} has {ev[3]} possible cells; try {ev[1]} at "
-                                 f"{name(ev[2], n)}.")
-            elif ev[0] == "dead" and guesses <= TRACE_GUESS_LINES and guesses:
+                    var, cell, dom = ev[1], ev[2], ev[4]
+                    lines.append(f"No forced placement left: {var + 1} has {dom[var].bit_count()} possible cells; "
+                                 f"try {var + 1} at {name(cell, n)}.")
+            elif kind in ("fail", "leaf_fail") and guesses <= TRACE_GUESS_LINES and guesses:
                 lines.append("That leads to a contradiction (some number has no cell left); undo the last try.")
         if guesses > TRACE_GUESS_LINES:
             lines.append(f"(... {guesses - TRACE_GUESS_LINES} more tries until every number is placed.)")
@@ -607,9 +568,9 @@ class Numbrix(SquareStepMixin, Task):
         if any(not 1 <= v <= n * n for v in vals) or len(set(vals)) != len(vals):
             raise RecordError(f"givens must be distinct numbers from 1 to {n * n}")
         state = {"n": n, "grid": grid, "full": False}
-        sols, done = Solver(n, {v: r * n + c for r, row in enumerate(grid) for c, v in enumerate(row) if v},
-                            max(vals, default=1), False).search(1)
-        if not sols and done:
+        res = Model(n, {v: r * n + c for r, row in enumerate(grid) for c, v in enumerate(row) if v},
+                    max(vals, default=1), False).search(1)
+        if not res.solutions and res.complete:
             raise RecordError("the puzzle has no solution")
         return state
 
@@ -626,4 +587,4 @@ class Numbrix(SquareStepMixin, Task):
 
 TASK = Numbrix()
 
-__all__ = ["LEVEL_PARAMS", "TASK", "Numbrix", "Solver", "answer_text", "parse_numbrix", "random_path"]
+__all__ = ["LEVEL_PARAMS", "TASK", "Chain", "Model", "Numbrix", "answer_text", "parse_numbrix", "random_path"]
