@@ -6,20 +6,24 @@ Generation (spec/tasks/Tapa.md): a black set grown from a random cell by random 
 complete a 2x2 block; eligible clues are white cells whose black neighbours form one consecutive run around the
 ring (so the clue reads the same under standard Tapa rules); clues are added in random order until the counter
 proves the puzzle unique, then removed in random order while it stays unique (a minimal puzzle within the level's
-clue cap). Solver/counter: bitmask propagation (per clue the neighbour patterns still possible, the 2x2 rule,
-black connectivity: cells that cannot reach the black cells turn white) with depth-first branching on a neighbour
-of the tightest clue; it stops at the second solution.
+clue cap). Solver/counter: the shared CSP engine (core.csp) with one 0/1 variable per cell (1 = black): per clue a
+``Table`` of its allowed neighbour patterns, per 2x2 block a ``Count`` (at most 3 black) and the task's bitset
+constraint :class:`Connected` (cells the black cells cannot reach turn white); the engine branches cell by cell
+and stops at the second solution. The trace is the engine's search log in words.
 """
 
 from __future__ import annotations
 
+import copy
 import re
-from functools import cache
+from functools import cache, lru_cache
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict
+from ...core.csp import CSP, Constraint, SearchResult, Table, explain_search
 from ...core.grid_puzzle import BitGrid, Grid, ShadeStepMixin, bits, record_grid, tuple_witness
 from ...core.parsing import bounded
 from ...render.puzzle_grid import Board, render_board, shade_marks
@@ -101,9 +105,6 @@ class Geometry(BitGrid):
         self.cell_blocks = tuple(tuple(q for q in self.blocks if q >> i & 1) for i in range(n * n))
         self._pats: dict[tuple[int, int], tuple[int, ...]] = {}
 
-    def nbmask(self, i: int) -> int:
-        return sum(1 << j for j in self.ring[i] if j >= 0)
-
     def patterns(self, i: int, k: int) -> tuple[int, ...]:
         """Grid masks of the black neighbour sets of cell ``i`` that satisfy clue ``k``."""
         key = (i, k)
@@ -143,188 +144,249 @@ def clue_group_sizes(geo: Geometry, i: int, black: int) -> list[int]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# solver / counter
+# the rules as constraints of the shared CSP engine: one variable per cell, value 0 white, 1 black. Variables are
+# numbered tightest clue's neighbours first (the engine branches on the lowest open variable), so ``perm[var]`` is
+# the cell (bit r * n + c) of a variable and the bitset constraints read the domains through a cell-order getter.
+
+WHITE, BLACKV = 1, 2  # the domains {0} and {1} as bit sets; 3 = undecided
+_IS_BLACK = bytes(49 if b == BLACKV else 48 for b in range(256))
+_IS_WHITE = bytes(49 if b == WHITE else 48 for b in range(256))
 
 
-class Solver:
-    """Black mask ``B`` and white mask ``W``; per clue the tuple of neighbour patterns still possible."""
+class CellOrder:
+    """Variable numbering of one model: ``perm[var]`` = cell, ``pos[cell]`` = var, and ``masks(dom)`` = the
+    (black, white) cells as bitmasks (domains gathered in reversed cell order as bytes, mapped to "0"/"1"
+    digits, read in base 2)."""
+
+    __slots__ = ("perm", "pos", "get")
+
+    def __init__(self, perm: list[int]):
+        self.perm = perm
+        self.pos = pos = [0] * len(perm)
+        for v, cell in enumerate(perm):
+            pos[cell] = v
+        self.get = itemgetter(*reversed(pos)) if len(pos) > 1 else (lambda dom: (dom[pos[0]],))
+
+    def masks(self, dom) -> tuple[int, int]:
+        raw = bytes(self.get(dom))
+        return int(raw.translate(_IS_BLACK), 2), int(raw.translate(_IS_WHITE), 2)
+
+    def cells(self, m: int) -> int:
+        """A bitmask of variables as a bitmask of cells."""
+        perm = self.perm
+        return sum(1 << perm[v] for v in bits(m))
+
+
+class Connected(Constraint):
+    """Rule 1, the black cells form one orthogonally connected group, as one bitset propagator: black cells
+    the first black cell cannot reach through non-white cells are a contradiction; open cells it cannot reach
+    turn white. Reachability is memoised per set of non-white cells."""
+
+    __slots__ = ("geo", "order", "memo")
+
+    def __init__(self, n: int, order: CellOrder, label: str = "connectivity"):
+        super().__init__(range(n * n), label)
+        self.geo = Geometry.of(n)
+        self.order = order
+        self.memo: dict[tuple[int, int], int] = {}
+
+    def propagate(self, dom: list[int]) -> list[int] | None:
+        black, white = self.order.masks(dom)
+        if not black:
+            return []
+        geo = self.geo
+        free = geo.full & ~white
+        first = black & -black
+        key = (first, free)
+        reach = self.memo.get(key)
+        if reach is None:
+            reach = self.memo[key] = geo.flood(first, free)
+        if black & ~reach:
+            return None
+        pos = self.order.pos
+        out = [pos[i] for i in bits(free & ~reach)]
+        for v in out:
+            dom[v] = WHITE
+        return out
+
+    def satisfied(self, values) -> bool:
+        perm = self.order.perm
+        m = 0
+        for v, x in enumerate(values):
+            if x == 1:
+                m |= 1 << perm[v]
+        return not m or self.geo.connected(m)
+
+
+class NoBlock(Constraint):
+    """Rule 2, no all-black 2x2 block, as one bit-parallel propagator over the whole grid (one ``Count`` per
+    block would do the same with (n-1)² constraints and more queue work): a block with three black cells makes
+    its fourth cell white; a fully black block is a contradiction."""
+
+    __slots__ = ("geo", "order")
+
+    def __init__(self, n: int, order: CellOrder, label: str = "2x2 rule"):
+        super().__init__(range(n * n), label)
+        self.geo = Geometry.of(n)
+        self.order = order
+
+    def propagate(self, dom: list[int]) -> list[int] | None:
+        black, white = self.order.masks(dom)
+        geo = self.geo
+        n = geo.n
+        anchors = geo.anchors
+        b1 = black >> 1
+        b2 = black >> n
+        b3 = black >> (n + 1)
+        if black & b1 & b2 & b3 & anchors:
+            return None
+        u = geo.full & ~black & ~white
+        fw = ((u & b1 & b2 & b3 & anchors) | (((u >> 1) & black & b2 & b3 & anchors) << 1)
+              | (((u >> n) & black & b1 & b3 & anchors) << n)
+              | (((u >> (n + 1)) & black & b1 & b2 & anchors) << (n + 1)))
+        pos = self.order.pos
+        out = [pos[i] for i in bits(fw)]
+        for v in out:
+            dom[v] = WHITE
+        return out
+
+    def satisfied(self, values) -> bool:
+        perm = self.order.perm
+        m = 0
+        for v, x in enumerate(values):
+            if x == 1:
+                m |= 1 << perm[v]
+        return not any(q & m == q for q in self.geo.blocks)
+
+
+@lru_cache(maxsize=16)
+def _names(n: int) -> list[str]:
+    return [f"({i // n},{i % n})" for i in range(n * n)]
+
+
+@cache
+def _clue_table(n: int, i: int, k: int) -> Table:
+    """The ``Table`` of clue ``k`` at cell ``i`` over its in-grid neighbours' cells (benchmark reading);
+    :func:`_table_on` puts a copy on the model's variables."""
+    geo = Geometry.of(n)
+    nb = tuple(j for j in geo.ring[i] if j >= 0)
+    return Table(nb, (tuple(p >> j & 1 for j in nb) for p in geo.patterns(i, k)),
+                 label=f"clue {k} at ({i // n},{i % n})")
+
+
+def _table_on(table: Table, pos: list[int]) -> Table:
+    """A copy of a cell-indexed ``table`` on the variables ``pos[cell]`` (the packed tuples are shared)."""
+    out = copy.copy(table)
+    out.vars = tuple(pos[c] for c in table.vars)
+    return out
+
+
+class Model:
+    """The CSP of one clue set: clue cells fixed white; per clue a ``Table`` of its allowed neighbour patterns
+    (rule 3); :class:`NoBlock` (rule 2); :class:`Connected` (rule 1). ``kinds[ci]`` describes constraint ``ci``
+    for the trace: ("clue", r, c, k), ("block",) or ("conn",). Variables: the neighbours of the clues with the
+    fewest patterns first, so the engine branches next to the tightest clues."""
 
     def __init__(self, n: int, clues):
         self.n = n
         self.geo = geo = Geometry.of(n)
         self.clues = [(int(r), int(c), int(k)) for r, c, k in clues]
-        self.cell = [r * n + c for r, c, _ in self.clues]
-        self.nbm = [geo.nbmask(i) for i in self.cell]
-        self.pats0 = [geo.patterns(i, k) for i, (_, _, k) in zip(self.cell, self.clues)]
-        self.white0 = sum(1 << i for i in self.cell)
-        self.nodes = 0
-        self.steps = 0
+        tables = [_clue_table(n, r * n + c, k) for r, c, k in self.clues]
+        perm: list[int] = []
+        seen = 0
+        for r, c, _ in self.clues:
+            seen |= 1 << (r * n + c)
+        for t in sorted(tables, key=lambda t: (len(t.tuples), t.vars)):
+            for cell in t.vars:
+                if not seen >> cell & 1:
+                    seen |= 1 << cell
+                    perm.append(cell)
+        perm += [i for i in range(n * n) if not seen >> i & 1]
+        perm += [r * n + c for r, c, _ in self.clues]
+        self.order = order = CellOrder(perm)
+        pos = order.pos
+        names = _names(n)
+        domains = [WHITE | BLACKV] * (n * n)
+        for r, c, _ in self.clues:
+            domains[pos[r * n + c]] = WHITE
+        self.csp = csp = CSP(domains, names=[names[cell] for cell in perm])
+        self.kinds: list[tuple] = []
+        for (r, c, k), t in zip(self.clues, tables):
+            csp.add(_table_on(t, pos))
+            self.kinds.append(("clue", r, c, k))
+        csp.add(NoBlock(n, order))
+        self.kinds.append(("block",))
+        csp.add(Connected(n, order))
+        self.kinds.append(("conn",))
+        self.geo = geo
 
-    def propagate(self, B: int, W: int, pats: list, log: list | None = None, dirty: int = -1):
-        """The fixed point from (B, W), or None on a contradiction. ``dirty``: cells changed since ``pats`` was
-        last filtered (clues away from them are skipped)."""
+    def masks(self, res: SearchResult) -> list[int]:
+        perm = self.order.perm
+        return [sum(1 << perm[v] for v, x in enumerate(vals) if x == 1) for vals in res.solutions]
+
+    def search(self, limit: int = 2, prefer: int | None = None, max_nodes: int | None = MAX_NODES,
+               log: list | None = None) -> SearchResult:
+        """The engine's search; ``prefer``: a black mask whose opposite value is tried first in every cell (so a
+        rival solution turns up fast)."""
+        order = None
+        if prefer is not None:
+            order = [(0, 1) if prefer >> cell & 1 else (1, 0) for cell in self.order.perm]
+        return self.csp.search(limit, value_order=order, max_nodes=max_nodes, log=log)
+
+    def solutions(self, limit: int = 2, prefer: int | None = None, max_nodes: int | None = MAX_NODES) -> list[int]:
+        """Black masks of up to ``limit`` solutions; raises GenerationError past the node budget."""
+        res = self.search(limit, prefer, max_nodes)
+        if not res.complete:
+            raise GenerationError("Tapa search budget exhausted")
+        return self.masks(res)
+
+    # ----- trace wording of the engine's log events -----------------------------------------------------------
+    def deduce(self, ci: int, changes, before) -> str:
+        kind = self.kinds[ci]
         geo = self.geo
-        full = geo.full
-        nbm = self.nbm
-        n = self.n
-        anchors = geo.anchors
-        flood_due = True
-        while True:
-            self.steps += 1
-            B0, W0 = B, W
-            new = []
-            for j, cand0 in enumerate(pats):
-                nb = nbm[j]
-                if not nb & dirty:
-                    new.append(cand0)
-                    continue
-                bn = B & nb
-                cand = [p for p in cand0 if not p & W and not bn & ~p]
-                if not cand:
-                    if log is not None:
-                        r, c, k = self.clues[j]
-                        log.append(f"Contradiction: clue {k} at ({r},{c}) can no longer be met.")
-                    return None
-                a = nb
-                o = 0
-                for p in cand:
-                    a &= p
-                    o |= p
-                fb = a & ~B
-                fw = nb & ~o & ~W
-                if fb or fw:
-                    B |= fb
-                    W |= fw
-                    if log is not None:
-                        r, c, k = self.clues[j]
-                        parts = []
-                        if fb:
-                            parts.append(f"{geo.names(fb)} black")
-                        if fw:
-                            parts.append(f"{geo.names(fw)} white")
-                        log.append(f"Clue {k} at ({r},{c}): {len(cand)} neighbour pattern(s) still fit, "
-                                   f"all making {' and '.join(parts)}.")
-                new.append(cand)
-            pats = new
-            # 2x2 rule, bit-parallel over block anchors (top-left cells)
-            b1 = B >> 1
-            b2 = B >> n
-            b3 = B >> (n + 1)
-            if B & b1 & b2 & b3 & anchors:
-                if log is not None:
-                    q = B & b1 & b2 & b3 & anchors
-                    i = (q & -q).bit_length() - 1
-                    log.append(f"Contradiction: the 2x2 block at {geo.name(i)} is all black.")
-                return None
-            U = full & ~B & ~W
-            fw = ((U & b1 & b2 & b3 & anchors) | (((U >> 1) & B & b2 & b3 & anchors) << 1)
-                  | (((U >> n) & B & b1 & b3 & anchors) << n) | (((U >> (n + 1)) & B & b1 & b2 & anchors) << (n + 1)))
+        perm = self.order.perm
+        fb = sum(1 << perm[v] for v, _, after in changes if after == BLACKV)
+        fw = sum(1 << perm[v] for v, _, after in changes if after == WHITE)
+        if kind[0] == "clue":
+            _, r, c, k = kind
+            parts = []
+            if fb:
+                parts.append(f"{geo.names(fb)} black")
             if fw:
-                W |= fw
-                if log is not None:
-                    log.append(f"2x2 rule: {geo.names(fw)} would complete an all-black 2x2 block, so white.")
-            if B and (flood_due or W != W0):
-                flood_due = False
-                reach = geo.flood(B & -B, full & ~W)
-                if B & ~reach:
-                    if log is not None:
-                        log.append("Contradiction: the white cells cut the black cells into separate groups.")
-                    return None
-                dead = full & ~W & ~reach
-                if dead:
-                    W |= dead
-                    if log is not None:
-                        log.append(f"Connectivity: {geo.names(dead)} cannot join the black group, so white.")
-            dirty = (B ^ B0) | (W ^ W0)
-            if not dirty and log is not None and B:
-                # (trace only) an open cell that is the only link between black cells must be black
-                for i in bits(full & ~B & ~W):
-                    cut = geo.flood(B & -B, full & ~W & ~(1 << i))
-                    if B & ~cut:
-                        B |= 1 << i
-                        log.append(f"Connectivity: without {geo.name(i)} the black cells would split into "
-                                   "separate groups, so it is black.")
-                        dirty = 1 << i
-                        break
-            if not dirty:
-                return B, W, pats
+                parts.append(f"{geo.names(fw)} white")
+            alive = len(self.csp.constraints[ci].alive(before))
+            return (f"Clue {k} at ({r},{c}): {alive} neighbour pattern(s) still fit, all making "
+                    f"{' and '.join(parts)}.")
+        if kind[0] == "block":
+            return f"2x2 rule: {geo.names(fw)} would complete an all-black 2x2 block, so white."
+        return f"Connectivity: {geo.names(fw)} cannot join the black group, so white."
 
-    def choose(self, B: int, W: int, pats: list) -> int:
-        """An undecided cell: a neighbour of the clue with the fewest patterns left, else the first open cell."""
-        best = -1
-        fewest = 1 << 30
-        for j, cand in enumerate(pats):
-            if 1 < len(cand) < fewest:
-                openn = self.nbm[j] & ~B & ~W
-                if openn:
-                    fewest = len(cand)
-                    best = (openn & -openn).bit_length() - 1
-        if best >= 0:
-            return best
-        open_ = self.geo.full & ~B & ~W
-        near = open_ & self.geo.spread(B) if B else 0  # next to black first
-        m = near or open_
-        return (m & -m).bit_length() - 1
+    def fail(self, ci: int, before) -> str:
+        kind = self.kinds[ci]
+        if kind[0] == "clue":
+            _, r, c, k = kind
+            return f"Contradiction: clue {k} at ({r},{c}) can no longer be met."
+        if kind[0] == "block":
+            black, _ = self.order.masks(before)
+            q = next(q for q in self.geo.blocks if q & black == q)
+            return f"Contradiction: the 2x2 block {self.geo.names(q)} is all black."
+        return "Contradiction: the white cells cut the black cells into separate groups."
 
-    def search(self, limit: int = 2, max_nodes: int | None = MAX_NODES, prefer: int | None = None,
-               extra_white: int = 0) -> list[int]:
-        """Black masks of up to ``limit`` solutions. ``prefer``: a black mask whose opposite is tried first."""
-        out: list[int] = []
-        full = self.geo.full
+    def explain(self, log: list) -> list[str]:
+        name = self.csp.name
+        return explain_search(
+            log, deduce=self.deduce, fail=self.fail,
+            leaf_fail=lambda ci: "Contradiction: " + ("the black cells are not one connected group."
+                                                       if self.kinds[ci][0] == "conn" else "a rule is broken."),
+            guess=lambda var, value, cands: f"Suppose {name(var)} is {'black' if value else 'white'}.",
+            undo=lambda var, value: f"That fails, so {name(var)} is {'white' if value else 'black'}.",
+            stuck="No rule forces more, so guess an undecided cell (next to the tightest clue first) and follow it.",
+            dead_lines=DEAD_BRANCH_LINES)
 
-        def dfs(B: int, W: int, pats: list, dirty: int) -> None:
-            self.nodes += 1
-            if max_nodes is not None and self.nodes > max_nodes:
-                raise GenerationError("Tapa search budget exhausted")
-            res = self.propagate(B, W, pats, dirty=dirty)
-            if res is None:
-                return
-            B, W, pats = res
-            if B | W == full:
-                out.append(B)
-                return
-            v = self.choose(B, W, pats)
-            bit = 1 << v
-            order = (False, True) if prefer is not None and prefer & bit else (True, False)
-            for black in order:
-                dfs(B | bit, W, pats, bit) if black else dfs(B, W | bit, pats, bit)
-                if len(out) >= limit:
-                    return
 
-        self.nodes = 0
-        dfs(0, self.white0 | extra_white, list(self.pats0), -1)
-        return out
-
-    def explain(self) -> tuple[list[str], int | None]:
-        """Trace lines of a solve and the black mask found (None if unsolvable)."""
-        lines: list[str] = []
-        geo = self.geo
-        full = geo.full
-
-        def dfs(B: int, W: int, pats: list, depth: int) -> int | None:
-            log: list[str] = []
-            res = self.propagate(B, W, pats, log)
-            pad = "  " * depth
-            lines.extend(pad + x for x in log)
-            if res is None:
-                return None
-            B, W, pats = res
-            if B | W == full:
-                lines.append(pad + "Every cell is decided and all rules hold.")
-                return B
-            v = self.choose(B, W, pats)
-            lines.append(pad + f"No rule forces more; suppose {geo.name(v)} is black.")
-            mark = len(lines)
-            got = dfs(B | 1 << v, W, pats, depth + 1)
-            if got is not None:
-                return got
-            if len(lines) - mark > DEAD_BRANCH_LINES:
-                lines[mark:] = lines[mark: mark + DEAD_BRANCH_LINES - 1] + [
-                    pad + f"  ... ({len(lines) - mark - DEAD_BRANCH_LINES} more steps) ...", lines[-1]]
-            lines.append(pad + f"That fails, so {geo.name(v)} is white.")
-            return dfs(B, W | 1 << v, pats, depth)
-
-        return lines, dfs(0, self.white0, list(self.pats0), 0)
+def solutions(n: int, clues, limit: int = 2, max_nodes: int | None = None) -> list[int]:
+    """Black masks of up to ``limit`` solutions of a clue set (the engine's search)."""
+    return Model(n, clues).solutions(limit, max_nodes=max_nodes)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -471,7 +533,7 @@ class Tapa(ShadeStepMixin, Task):
 
     @staticmethod
     def _unique(n: int, clues, black: int) -> bool:
-        sols = Solver(n, clues).search(2, prefer=black)
+        sols = Model(n, clues).solutions(2, prefer=black)
         return len(sols) == 1
 
     @staticmethod
@@ -482,11 +544,11 @@ class Tapa(ShadeStepMixin, Task):
         longer prefix whose extra clues it satisfies."""
         geo = Geometry.of(n)
         lo, hi = 0, len(order)  # prefix lo is ambiguous (or empty), prefix hi is unique once checked
-        if len(Solver(n, order).search(2, prefer=black)) != 1:
+        if len(Model(n, order).solutions(2, prefer=black)) != 1:
             return None
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            sols = Solver(n, order[:mid]).search(2, prefer=black)
+            sols = Model(n, order[:mid]).solutions(2, prefer=black)
             if len(sols) == 1:
                 hi = mid
                 continue
@@ -500,12 +562,12 @@ class Tapa(ShadeStepMixin, Task):
                 lo += 1
         return order[:hi]
 
-    def solver(self, inst: Instance) -> Solver:
-        return Solver(self.size(inst), inst.state["clues"])
+    def model(self, inst: Instance) -> Model:
+        return Model(self.size(inst), inst.state["clues"])
 
     # ----- solving ---------------------------------------------------------------------------------------------
     def solve(self, inst: Instance) -> Cells:
-        sols = self.solver(inst).search(1, max_nodes=None)
+        sols = self.model(inst).solutions(1, max_nodes=None)
         if not sols:
             raise ValueError("this Tapa has no solution")
         return mask_cells(sols[0], self.size(inst))
@@ -514,13 +576,17 @@ class Tapa(ShadeStepMixin, Task):
         return answer_text(solution)
 
     def count(self, inst: Instance, limit: int = 2) -> int:
-        return len(self.solver(inst).search(limit, max_nodes=None))
+        return self.model(inst).csp.count_solutions(limit)
 
     def stats(self, inst: Instance) -> dict:
-        s = self.solver(inst)
-        s.search(2, max_nodes=None)
+        model = self.model(inst)
+        res = model.search(2, max_nodes=None)
+        log: list = []
+        model.search(1, max_nodes=None, log=log)
         return {"n": self.size(inst), "clues": len(inst.state["clues"]), "black_cells": len(self.solution(inst)),
-                "search_nodes": s.nodes, "propagation_rounds": s.steps}
+                "search_nodes": res.nodes, "propagations": res.propagations,
+                "guesses": sum(1 for ev in log if ev[0] == "branch"),
+                "deductions": sum(len(ev[2]) for ev in log if ev[0] == "deduce")}
 
     # ----- verification ----------------------------------------------------------------------------------------
     def clue_map(self, inst: Instance) -> dict:
@@ -613,10 +679,13 @@ class Tapa(ShadeStepMixin, Task):
     # ----- trace -----------------------------------------------------------------------------------------------
     def trace(self, inst: Instance) -> str:
         n = self.size(inst)
-        solver = self.solver(inst)
-        body, black = solver.explain()
-        if black is None:
+        model = self.model(inst)
+        log: list = []
+        res = model.search(1, max_nodes=None, log=log)
+        if not res.solutions:
             raise ValueError("this Tapa has no solution")
+        black = model.masks(res)[0]
+        body = model.explain(log) + ["Every cell is decided and all rules hold."]
         clue_at = self.clue_map(inst)
         cells = mask_cells(black, n)
         grid = ["".join(str(clue_at[(r, c)]) if (r, c) in clue_at else ("#" if black >> (r * n + c) & 1 else ".")
@@ -655,7 +724,7 @@ class Tapa(ShadeStepMixin, Task):
                 clues.append([r, c, int(ch)])
         state: dict = {"n": n, "clues": clues}
         try:
-            if not Solver(n, clues).search(1, max_nodes=50_000):
+            if not Model(n, clues).solutions(1, max_nodes=50_000):
                 state["unsolvable"] = True
         except GenerationError:
             pass
@@ -681,5 +750,6 @@ class Tapa(ShadeStepMixin, Task):
 
 TASK = Tapa()
 
-__all__ = ["LEVEL_BLACK", "LEVEL_CLUES", "LEVEL_SIZE", "TASK", "Geometry", "Solver", "Tapa", "clue_group_sizes",
+__all__ = ["LEVEL_BLACK", "LEVEL_CLUES", "LEVEL_SIZE", "TASK", "Geometry", "Model", "Tapa", "clue_group_sizes",
+           "solutions",
            "consecutive_run", "eligible_clues", "parse_answer"]
