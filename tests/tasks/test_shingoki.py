@@ -60,7 +60,7 @@ def test_very_easy_has_variety():
 
 
 def test_levels_get_harder(instances):
-    hp.assert_medians_grow(TASK, instances, ("config_checks", "loop_length"))
+    hp.assert_medians_grow(TASK, instances, ("propagations", "loop_length"))
 
 
 def test_determinism():
@@ -79,6 +79,28 @@ def test_circle_configs():
 
 # ---------------------------------------------------------------------------------------------------------------
 # verifier
+
+
+def test_engine_counter_matches_brute_force():
+    """The core.csp model counts exactly what the rule verifier accepts: every segment subset of a 3x3 lattice,
+    on random circle sets (many with several or no solutions)."""
+    lat = mod.Lattice.of(3)
+    segs = list(mod.bits(lat.all))
+    rng = np.random.default_rng(7)
+    loops = [on for on in (sum(1 << s for i, s in enumerate(segs) if k >> i & 1) for k in range(1 << len(segs)))
+             if mod.loop_circles(lat, on) and len(mod.loop_circles(lat, on)) == on.bit_count()]
+    for trial in range(40):
+        witness = loops[int(rng.integers(len(loops)))]
+        info = mod.loop_circles(lat, witness)
+        pts = sorted(info)
+        keep = [p for p in pts if rng.random() < 0.4]
+        inst = make(3, [(p // 3, p % 3, *info[p]) for p in keep])
+        truth = sum(TASK.check_mask(inst, on).correct for on in loops)
+        model = mod.Model(3, inst.state["circles"])
+        assert isinstance(model.csp, mod.CSP)
+        found = model.search(10**6, max_nodes=None)
+        assert len(found) == truth and all(TASK.check_mask(inst, on).correct for on in found), trial
+        assert TASK.count(inst, 2) == min(truth, 2)
 
 
 def test_round_trip_without_witness(instances):

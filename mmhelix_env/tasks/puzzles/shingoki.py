@@ -6,20 +6,24 @@ cell at a time while its boundary stays one simple cycle, until the perimeter re
 [min, min + 8]; the outer border (and rectangles at level 2, and loops under the level's turn floor) are
 rejected. Circles are added in random order until the counter proves the puzzle unique (the shortest such
 prefix, found by bisection since adding circles never adds solutions), then removed in random order while it
-stays unique and the level's circle floor allows. Solver/counter: segment bitmasks (ON/OFF) with propagation:
-per circle the arm configurations still possible (direction pair, arm lengths, the segment past each arm end
-absent), point degrees 0 or 2, no premature closed sub-loop; it branches on the segments leaving a path end (or
-on a circle's configurations) and stops at the second solution.
+stays unique and the level's circle floor allows. Solver/counter: the shared core.csp engine (:class:`Model`):
+one 0/1 variable per lattice segment and one "way to pass it" variable per circle (direction pair, arm lengths,
+the segment past each arm end absent), with the task's constraints :class:`Degree` (every point 0 or 2
+segments, a circle 2; one bit-sliced propagator), :class:`CircleWay` (a circle's remaining ways, channelled to
+the segments) and :class:`SingleLoop` (no premature closed sub-loop; a closed loop must carry everything; run
+inside the degree propagator's call); the engine propagates, branches and stops at the second solution.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from ...core import GenerationError, Instance, ParseError, RecordError, StepResult, Task, Verdict, record_field
+from ...core.csp import CSP, Constraint, explain_search
 from ...core.grid_puzzle import SizeCache, SquareSize, bits
 from ...core.parsing import bounded
 from ...render.canvas import BACKGROUND, INK, MUTED, PALETTE, WHITE, draw_text, fit_font, font, new_canvas
@@ -177,136 +181,274 @@ def loop_circles(lat: Lattice, on: int) -> dict[int, tuple[str, int]]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# solver / counter
+# solver / counter: a core.csp model
 
 
-class Solver:
-    def __init__(self, n: int, circles):
-        self.n = n
-        self.lat = lat = Lattice.of(n)
-        self.circles = [(int(r), int(c), str(k), int(v)) for r, c, k, v in circles]
-        self.cpoints = [r * n + c for r, c, _, _ in self.circles]
-        self.cmask = sum(1 << p for p in self.cpoints)
-        self.configs0 = [circle_configs(lat, r * n + c, k, v) for r, c, k, v in self.circles]
-        self.support = [lat.inc[p] | sum(on | off for on, off in cfg) for p, cfg in zip(self.cpoints, self.configs0)]
-        self.nodes = 0
-        self.steps = 0
-        self.checks = 0
+OFF_V, ON_V = 1, 2  # domains of a segment variable: bit 0 = absent, bit 1 = drawn
 
-    def propagate(self, ON: int, OFF: int, cfgs: list, log: list | None = None, dirty: int = -1):
-        lat = self.lat
-        inc = lat.inc
-        N = lat.N
-        cmask = self.cmask
-        ALL = lat.all
-        while True:
-            while True:
-                self.steps += 1
-                ON0, OFF0 = ON, OFF
-                new = []
-                support = self.support
-                for j, cand0 in enumerate(cfgs):
-                    if not support[j] & dirty:
-                        new.append(cand0)
-                        continue
-                    self.checks += len(cand0)
-                    cand = [cf for cf in cand0 if not cf[0] & OFF and not cf[1] & ON]
-                    if not cand:
-                        if log is not None:
-                            r, c, k, v = self.circles[j]
-                            log.append(f"Contradiction: the {_colour(k)} circle {v} at ({r},{c}) can no longer be met.")
-                        return None
-                    a_on = ALL
-                    a_off = ALL
-                    for on, off in cand:
+
+class CircleWay(Constraint):
+    """One circle: a configuration variable (which way the loop passes it: direction pair and arm lengths)
+    channelled to the segments those ways touch (segment variable = lattice segment bit). Ways that clash with
+    decided segments are dropped; segments on which every remaining way agrees are decided."""
+
+    __slots__ = ("cfg", "off", "width", "ons", "offs", "support", "memo")
+
+    def __init__(self, cfg_var: int, off: int, width: int, seg_vars: list[int], configs, memo: dict,
+                 label: str = ""):
+        super().__init__([cfg_var, *(off + v for v in seg_vars)], label)
+        self.cfg, self.off, self.width = cfg_var, off, width
+        self.ons = tuple(on for on, _ in configs)
+        self.offs = tuple(off for _, off in configs)
+        self.support = sum(1 << v for v in seg_vars)
+        self.memo = memo  # (drawn, absent within the support, ways left) -> (ways kept, all-on, all-off)
+
+    def propagate(self, dom: list[int]) -> list[int] | None:
+        off = self.off
+        raw = bytes(dom[off: off + self.width])[::-1]
+        sup = self.support
+        ON = int(raw.translate(_IS_ON), 2) & sup
+        OFF = int(raw.translate(_IS_OFF), 2) & sup
+        cv = self.cfg
+        cm = dom[cv]
+        key = (ON, OFF, cm)
+        got = self.memo.get(key)
+        if got is None:
+            keep = 0
+            a_on = a_off = -1
+            ons, offs = self.ons, self.offs
+            j = 0
+            m = cm
+            while m:
+                if m & 1:
+                    on, no = ons[j], offs[j]
+                    if not (on & OFF or no & ON):
+                        keep |= 1 << j
                         a_on &= on
-                        a_off &= off
-                    fon = a_on & ~ON
-                    foff = a_off & ~OFF
-                    if fon or foff:
-                        ON |= fon
-                        OFF |= foff
-                        if log is not None:
-                            r, c, k, v = self.circles[j]
-                            parts = []
-                            if fon:
-                                parts.append(f"draw {lat.snames(fon)}")
-                            if foff:
-                                parts.append(f"leave out {lat.snames(foff)}")
-                            log.append(f"{_colour(k).capitalize()} circle {v} at ({r},{c}): {len(cand)} way(s) "
-                                       f"to pass it still fit; all {' and '.join(parts)}.")
-                    new.append(cand)
-                cfgs = new
-                if ON & OFF:
+                        a_off &= no
+                m >>= 1
+                j += 1
+            got = self.memo[key] = (keep, a_on & ~ON, a_off & ~OFF)
+        keep, fon, foff = got
+        if not keep:
+            return None
+        changed = []
+        if keep != cm:
+            dom[cv] = keep
+            changed.append(cv)
+        for v in bits(fon):
+            dom[off + v] = ON_V
+            changed.append(off + v)
+        for v in bits(foff):
+            dom[off + v] = OFF_V
+            changed.append(off + v)
+        return changed
+
+    def satisfied(self, values) -> bool:
+        j = values[self.cfg]
+        on = sum(1 << (v - self.off) for v in self.vars[1:] if values[v])
+        return on & self.ons[j] == self.ons[j] and not on & self.offs[j]
+
+
+_IS_ON = bytes(49 if b == ON_V else 48 for b in range(256))
+_IS_OFF = bytes(49 if b == OFF_V else 48 for b in range(256))
+_IS_OPEN = bytes(49 if b == OFF_V | ON_V else 48 for b in range(256))
+
+
+class SingleLoop(Constraint):
+    """The drawn segments form one closed loop carrying every circle: a closed cycle among the drawn segments
+    must be everything drawn and hold every circle (then every other segment is absent); the segment that
+    would join the two ends of one path is absent unless that path already is everything and holds every
+    circle. Variables are the segment variables (variable = lattice segment bit); the segments it forbids are
+    memoised by the drawn set."""
+
+    __slots__ = ("lat", "cmask", "off")
+
+    def __init__(self, lat: Lattice, cmask: int, off: int = 0, label: str = "one loop"):
+        super().__init__(range(off, off + 2 * lat.N), label)
+        self.lat, self.cmask, self.off = lat, cmask, off
+
+    def forbidden(self, ON: int) -> int | None:
+        """The segments the drawn set ``ON`` forbids (None: a contradiction)."""
+        cmask = self.cmask
+        shape = _loop_shape(self.lat, ON)
+        if shape is None:
+            return 0
+        if shape[0] == "closed":
+            _, C, P = shape
+            return None if C != P or cmask & ~C else self.lat.all & ~ON
+        out = 0
+        P = shape[1]
+        for s, comp in shape[2]:
+            if comp != P or cmask & ~comp:
+                out |= 1 << s
+        return out
+
+    def propagate(self, dom: list[int]) -> list[int] | None:
+        off = self.off
+        raw = bytes(dom[off: off + 2 * self.lat.N])[::-1]
+        ON = int(raw.translate(_IS_ON), 2)
+        bad = self.forbidden(ON)
+        if bad is None:
+            return None
+        bad &= ~int(raw.translate(_IS_OFF), 2)
+        out = [off + v for v in bits(bad)]
+        for v in out:
+            dom[v] = OFF_V
+        return out
+
+    def satisfied(self, values) -> bool:
+        lat = self.lat
+        on = sum(1 << v for v in range(2 * lat.N) if values[self.off + v])
+        a, b, c, d = lat.point_masks(on)
+        P = a | b | c | d
+        return bool(P) and not a ^ b ^ c ^ d and lat.flood(P & -P, on) == P and not self.cmask & ~P
+
+
+def _counts(a: int, b: int, c: int, d: int) -> tuple[int, int, int, int]:
+    """Bit-sliced count of four point sets: (points in none, in exactly one, in exactly two, in three or more)."""
+    any_ = a | b | c | d
+    s1, c1, s2, c2 = a ^ b, a & b, c ^ d, c & d
+    ge2 = c1 | c2 | (s1 & s2)
+    ge3 = (c1 & (c | d)) | (c2 & (a | b))
+    return ~any_, any_ & ~ge2, ge2 & ~ge3, ge3
+
+
+class Degree(Constraint):
+    """Every point has 0 or 2 segments, a circle's point exactly 2: one bitset propagator over the whole lattice
+    (bit-sliced counts of drawn and open segments per point) instead of one table per point. At its fixed point it
+    also applies ``loop`` (a :class:`SingleLoop`, which watches the same variables) so that the two run as one
+    engine call."""
+
+    __slots__ = ("lat", "cmask", "loop", "off")
+
+    def __init__(self, lat: Lattice, cmask: int, loop: SingleLoop | None = None, off: int = 0,
+                 label: str = "degree"):
+        super().__init__(range(off, off + 2 * lat.N), label)
+        self.lat, self.cmask, self.loop, self.off = lat, cmask, loop, off
+
+    def propagate(self, dom: list[int]) -> list[int] | None:
+        lat = self.lat
+        N, n = lat.N, lat.n
+        off = self.off
+        raw = bytes(dom[off: off + 2 * N])[::-1]
+        ON = int(raw.translate(_IS_ON), 2)
+        UNK = int(raw.translate(_IS_OPEN), 2)
+        circ = self.cmask
+        hv, vv = lat.hvalid, lat.vvalid
+        pts = lat.points
+        out = []
+        while True:
+            a = ON & pts  # bit-sliced counts of drawn (k) and open (u) segments per point, see _counts
+            b = a << 1
+            c = ON >> N
+            d = c << n
+            any_ = a | b | c | d
+            s1, c1, s2, c2 = a ^ b, a & b, c ^ d, c & d
+            ge2 = c1 | c2 | (s1 & s2)
+            ge3 = (c1 & (c | d)) | (c2 & (a | b))
+            k0, k1, k2 = ~any_, any_ & ~ge2, ge2 & ~ge3
+            a = UNK & pts
+            b = a << 1
+            c = UNK >> N
+            d = c << n
+            uany = a | b | c | d
+            s1, c1, s2, c2 = a ^ b, a & b, c ^ d, c & d
+            uge2 = c1 | c2 | (s1 & s2)
+            u0, u1, u2 = ~uany, uany & ~uge2, uge2 & ~((c1 & (c | d)) | (c2 & (a | b)))
+            if ge3 & pts or k1 & u0 & pts or k0 & circ & (u0 | u1):
+                return None
+            off_pts = (k2 | (k0 & u1 & ~circ)) & pts
+            on_pts = ((k1 & u1) | (k0 & circ & u2)) & pts
+            offs = (((off_pts | (off_pts >> 1)) & hv) | (((off_pts | (off_pts >> n)) & vv) << N)) & UNK
+            ons = (((on_pts | (on_pts >> 1)) & hv) | (((on_pts | (on_pts >> n)) & vv) << N)) & UNK
+            if offs & ons:
+                return None
+            if not offs and not ons:
+                if self.loop is None:
+                    return out
+                bad = self.loop.forbidden(ON)
+                if bad is None:
                     return None
-                changed = ALL if dirty == -1 else dirty | (ON ^ ON0) | (OFF ^ OFF0)
-                h = changed & lat.points
-                v = changed >> N
-                pts = h | (h << 1) | v | (v << lat.n)
-                for p in bits(pts):
-                    m = inc[p]
-                    on = ON & m
-                    k = on.bit_count()
-                    u = m & ~ON & ~OFF
-                    if k > 2:
-                        if log is not None:
-                            log.append(f"Contradiction: point {lat.pname(p)} has {k} segments.")
-                        return None
-                    if not u:
-                        if k == 1:
-                            if log is not None:
-                                log.append(f"Contradiction: the line dead-ends at {lat.pname(p)}.")
-                            return None
-                        if k == 0 and cmask >> p & 1:
-                            if log is not None:
-                                log.append(f"Contradiction: the circle at {lat.pname(p)} cannot be reached.")
-                            return None
-                        continue
-                    nu = u.bit_count()
-                    if k == 2:
-                        OFF |= u
-                        if log is not None:
-                            log.append(f"Point {lat.pname(p)} already has two segments: leave out {lat.snames(u)}.")
-                    elif k == 1:
-                        if nu == 1:
-                            ON |= u
-                            if log is not None:
-                                log.append(f"The line at {lat.pname(p)} can only continue along {lat.snames(u)}.")
-                    elif cmask >> p & 1:
-                        if nu < 2:
-                            return None
-                        if nu == 2:
-                            ON |= u
-                            if log is not None:
-                                log.append(f"The circle at {lat.pname(p)} has only {lat.snames(u)} left: draw both.")
-                    elif nu == 1:
-                        OFF |= u
-                        if log is not None:
-                            log.append(f"Point {lat.pname(p)} has one possible segment, so the line cannot pass it: "
-                                       f"leave out {lat.snames(u)}.")
-                dirty = (ON ^ ON0) | (OFF ^ OFF0)
-                if not dirty:
-                    break
-            # loop structure
-            a, b, c, d = lat.point_masks(ON)
-            P = a | b | c | d
-            if not P:
-                return ON, OFF, cfgs
-            E1 = a ^ b ^ c ^ d
-            reach = lat.flood(E1, ON) if E1 else 0
-            closed = P & ~reach
-            if closed:
-                C = lat.flood(closed & -closed, ON)
-                if C != P or cmask & ~C:
-                    if log is not None:
-                        log.append("Contradiction: a closed loop forms that leaves other lines or circles outside.")
-                    return None
-                rest = ALL & ~ON & ~OFF
-                if rest and log is not None:
-                    log.append("The loop is closed; every other segment stays empty.")
-                return ON, ALL & ~ON, cfgs
-            # no premature closure: joining the two ends of one path closes a loop
-            newoff = 0
+                offs = bad & UNK
+                if not offs:
+                    return out
+            for v in bits(offs):
+                dom[off + v] = OFF_V
+                out.append(off + v)
+            for v in bits(ons):
+                dom[off + v] = ON_V
+                out.append(off + v)
+            ON |= ons
+            UNK &= ~(ons | offs)
+
+    def satisfied(self, values) -> bool:
+        lat = self.lat
+        on = sum(1 << v for v in range(2 * lat.N) if values[self.off + v])
+        _, k1, k2, k3 = _counts(*lat.point_masks(on))
+        ok = not (k1 | k3) & lat.points and not self.cmask & ~k2
+        return ok and (self.loop is None or self.loop.satisfied(values))
+
+
+@lru_cache(maxsize=256)
+def _degree(n: int, cmask: int, off: int) -> Degree:
+    return Degree(Lattice.of(n), cmask, SingleLoop(Lattice.of(n), cmask, off), off, label="degree and one loop")
+
+
+_WAY_MEMO: dict = {}
+
+
+@lru_cache(maxsize=4096)
+def _way_static(n: int, circle: tuple) -> tuple:
+    """The position-independent part of a circle's :class:`CircleWay`: ways, support bits, memo, label."""
+    lat = Lattice.of(n)
+    r, c, kd, v = circle
+    cf = circle_configs(lat, r * n + c, kd, v)
+    support = lat.inc[r * n + c]
+    for on, no in cf:
+        support |= on | no
+    memo = _WAY_MEMO.setdefault((n, circle), {})
+    if len(memo) > 20_000:
+        memo.clear()
+    return (tuple(on for on, _ in cf), tuple(no for _, no in cf), support, tuple(bits(support)), memo,
+            f"{_colour(kd)} circle {v} at ({r},{c})")
+
+
+def _circle_way(n: int, cfg_var: int, off: int, circle: tuple) -> CircleWay:
+    ons, offs, support, seg_bits, memo, label = _way_static(n, circle)
+    way = CircleWay.__new__(CircleWay)
+    way.vars = (cfg_var, *(off + b for b in seg_bits))
+    way.label = label
+    way.cfg, way.off, way.width = cfg_var, off, 2 * n * n
+    way.ons, way.offs, way.support, way.memo = ons, offs, support, memo
+    return way
+
+
+_SHAPES: dict = {}
+
+
+def _loop_shape(lat: Lattice, ON: int):
+    """The structure of the drawn segments ``ON`` (memoised per lattice, shared by every circle set): None (nothing
+    drawn), ("closed", component of a closed cycle, all drawn points) or ("open", all drawn points, [(segment
+    joining the two ends of a path, that path's points), ...])."""
+    key = (lat.n, ON)
+    got = _SHAPES.get(key, 0)
+    if got != 0:
+        return got
+    if len(_SHAPES) > 200_000:
+        _SHAPES.clear()
+    a, b, c, d = lat.point_masks(ON)
+    P = a | b | c | d
+    if not P:
+        shape = None
+    else:
+        E1 = a ^ b ^ c ^ d
+        reach = lat.flood(E1, ON) if E1 else 0
+        closed = P & ~reach
+        if closed:
+            shape = ("closed", lat.flood(closed & -closed, ON), P)
+        else:
+            joins = []
             seen = 0
             for e in bits(E1):
                 if seen >> e & 1:
@@ -317,112 +459,95 @@ class Solver:
                 if not f:
                     continue
                 s = lat.seg(e, f.bit_length() - 1)
-                if s is None or not (ALL & ~ON & ~OFF) >> s & 1:
-                    continue
-                if comp != P or cmask & ~comp:
-                    newoff |= 1 << s
-                    if log is not None:
-                        log.append(f"Joining the ends {lat.pname(e)} and {lat.pname(f.bit_length() - 1)} would close "
-                                   f"a loop too early: leave out {lat.sname(s)}.")
-            if not newoff:
-                return ON, OFF, cfgs
-            OFF |= newoff
-            dirty = newoff
+                if s is not None and not ON >> s & 1:
+                    joins.append((s, comp))
+            shape = ("open", P, tuple(joins))
+    _SHAPES[key] = shape
+    return shape
 
-    def branches(self, ON: int, OFF: int, cfgs: list) -> list[tuple[int, int, str]]:
-        """A complete case split: (extra ON, extra OFF, description) per case."""
-        lat = self.lat
-        a, b, c, d = lat.point_masks(ON)
-        E1 = a ^ b ^ c ^ d
-        best = None
-        for e in bits(E1):
-            u = lat.inc[e] & ~ON & ~OFF
-            if best is None or u.bit_count() < best[1].bit_count():
-                best = (e, u)
-                if u.bit_count() <= 2:
-                    break
-        if best is not None:
-            e, u = best
-            return [(1 << s, u & ~(1 << s), f"the line at {lat.pname(e)} continues along {lat.sname(s)}")
-                    for s in bits(u)]
-        open_cfgs = [(len(cand), j) for j, cand in enumerate(cfgs) if len(cand) > 1]
-        if open_cfgs:
-            _, j = min(open_cfgs)
-            r, c, k, v = self.circles[j]
-            return [(on, off, f"the loop passes the circle at ({r},{c}) along {lat.snames(on)}")
-                    for on, off in cfgs[j]]
-        u = lat.all & ~ON & ~OFF
-        s = (u & -u).bit_length() - 1
-        return [(1 << s, 0, f"{lat.sname(s)} is drawn"), (0, 1 << s, f"{lat.sname(s)} is left out")]
 
-    def search(self, limit: int = 2, max_nodes: int | None = MAX_NODES) -> list[int]:
-        out: list[int] = []
-        ALL = self.lat.all
+class Model:
+    """The puzzle as a core.csp CSP: first one configuration variable per circle (variable j: the ways the loop
+    can pass circle j), then one 0/1 variable per lattice segment bit (variable m + s for segment bit s: the
+    horizontal segment of point p is bit p, the vertical one N + p; the bits past the right and bottom edge are
+    fixed absent); constraints: one :class:`Degree` (0 or 2 segments per point, exactly 2 at a circle; it also
+    applies :class:`SingleLoop`) and a :class:`CircleWay` per circle. The engine branches on a circle with two
+    ways left, else on the first open segment (row by row, horizontal ones first)."""
 
-        def dfs(ON: int, OFF: int, cfgs: list, dirty: int) -> None:
-            self.nodes += 1
-            if max_nodes is not None and self.nodes > max_nodes:
-                raise GenerationError("Shingoki search budget exhausted")
-            res = self.propagate(ON, OFF, cfgs, dirty=dirty)
-            if res is None:
-                return
-            ON, OFF, cfgs = res
-            if ON | OFF == ALL:
-                if self.valid(ON):
-                    out.append(ON)
-                return
-            for on, off, _ in self.branches(ON, OFF, cfgs):
-                if on & OFF or off & ON:
-                    continue
-                dfs(ON | on, OFF | off, cfgs, on | off)
-                if len(out) >= limit:
-                    return
+    def __init__(self, n: int, circles):
+        self.n = n
+        self.lat = lat = Lattice.of(n)
+        self.circles = [(int(r), int(c), str(k), int(v)) for r, c, k, v in circles]
+        k = 2 * lat.N
+        m = self.m = len(self.circles)
+        cpoints = {r * n + c for r, c, _, _ in self.circles}
+        self.cmask = sum(1 << p for p in cpoints)
+        configs = [circle_configs(lat, r * n + c, kd, v) for r, c, kd, v in self.circles]
+        doms = [OFF_V | ON_V if lat.all >> s & 1 else OFF_V for s in range(k)]
+        self.csp = csp = CSP([(1 << len(cf)) - 1 for cf in configs] + doms)
+        csp.add(_degree(n, self.cmask, m))
+        for j, circle in enumerate(self.circles):
+            csp.add(_circle_way(n, j, m, circle))
+        self.result = None
 
-        self.nodes = 0
-        dfs(0, 0, list(self.configs0), -1)
-        return out
+    def loop_of(self, values) -> int:
+        m = self.m
+        return sum(1 << s for s in range(2 * self.lat.N) if values[m + s])
 
-    def valid(self, ON: int) -> bool:
-        lat = self.lat
-        a, b, c, d = lat.point_masks(ON)
-        P = a | b | c | d
-        if not P or a ^ b ^ c ^ d:
-            return False
-        return lat.flood(P & -P, ON) == P and not self.cmask & ~P  # circle configs were matched by propagation
+    def search(self, limit: int = 2, max_nodes: int | None = MAX_NODES, log: list | None = None) -> list[int]:
+        res = self.csp.search(limit, max_nodes=max_nodes, log=log)
+        self.result = res
+        if not res.complete:
+            raise GenerationError("Shingoki search budget exhausted")
+        return [self.loop_of(vals) for vals in res.solutions]
 
     def explain(self) -> tuple[list[str], int | None]:
-        lines: list[str] = []
-        ALL = self.lat.all
+        log: list = []
+        sols = self.search(1, max_nodes=None, log=log)
+        lat = self.lat
+        m = self.m
+        cons = self.csp.constraints
 
-        def dfs(ON: int, OFF: int, cfgs: list, depth: int, dirty: int) -> int | None:
-            log: list[str] = []
-            res = self.propagate(ON, OFF, cfgs, log, dirty=dirty)
-            pad = "  " * depth
-            lines.extend(pad + x for x in log)
-            if res is None:
-                return None
-            ON, OFF, cfgs = res
-            if ON | OFF == ALL:
-                if self.valid(ON):
-                    lines.append(pad + "The loop is complete and every circle is satisfied.")
-                    return ON
-                lines.append(pad + "Contradiction: the drawn lines do not form one loop through every circle.")
-                return None
-            cases = [x for x in self.branches(ON, OFF, cfgs) if not (x[0] & OFF or x[1] & ON)]
-            lines.append(pad + f"No rule forces more; try the {len(cases)} cases in turn.")
-            for on, off, what in cases:
-                lines.append(pad + f"Suppose {what}.")
-                mark = len(lines)
-                got = dfs(ON | on, OFF | off, cfgs, depth + 1, on | off)
-                if got is not None:
-                    return got
-                if len(lines) - mark > DEAD_BRANCH_LINES:
-                    lines[mark:] = lines[mark: mark + DEAD_BRANCH_LINES - 1] + [
-                        pad + f"  ... ({len(lines) - mark - DEAD_BRANCH_LINES} more steps) ...", lines[-1]]
-                lines.append(pad + "That fails.")
-            return None
+        def acts(changes) -> str:
+            return "; ".join(("draw " if after == ON_V else "leave out ") + lat.sname(var - m)
+                             for var, _, after in changes if var >= m)
 
-        return lines, dfs(0, 0, list(self.configs0), 0, -1)
+        def deduce(ci: int, changes, before) -> str:
+            c = cons[ci]
+            what = acts(changes)
+            if isinstance(c, CircleWay):
+                ways = before[c.vars[0]].bit_count()
+                head = f"{c.label.capitalize()}: of its {ways} remaining way(s) to pass it, those that fit"
+                return f"{head} all {what}." if what else f"{head} are fewer."
+            return (f"Every point needs 0 or 2 segments (2 at a circle) and no loop may close early: {what}.")
+
+        def fail(ci: int, before) -> str:
+            c = cons[ci]
+            if isinstance(c, CircleWay):
+                return f"Contradiction: the {c.label} can no longer be met."
+            return ("Contradiction: some point cannot get 0 or 2 segments (2 at a circle), or a closed loop forms "
+                    "that leaves other lines or circles outside.")
+
+        def guess(var: int, value: int, cands: int) -> str:
+            if var >= m:
+                return f"Suppose {lat.sname(var - m)} is {'drawn' if value else 'left out'}."
+            r, c, kd, v = self.circles[var]
+            on, _ = circle_configs(lat, r * self.n + c, kd, v)[value]
+            return f"Suppose the loop passes the circle at ({r},{c}) along {lat.snames(on)}."
+
+        def undo(var: int, value: int) -> str:
+            if var >= m:
+                return f"That fails, so {lat.sname(var - m)} is {'left out' if value else 'drawn'}."
+            return "That fails; drop that way."
+
+        lines = explain_search(log, deduce=deduce, fail=fail,
+                               leaf_fail=lambda ci: "Contradiction: the drawn lines do not form one loop through "
+                                                    "every circle.",
+                               guess=guess, undo=undo, stuck="No rule forces more; try the first open choice.",
+                               dead_lines=DEAD_BRANCH_LINES)
+        if sols:
+            lines.append("The loop is complete and every circle is satisfied.")
+        return lines, (sols[0] if sols else None)
 
 
 def _colour(k: str) -> str:
@@ -579,7 +704,7 @@ class Shingoki(SquareSize, Task):
                     if len(circles) <= CIRCLE_FLOOR[level]:
                         break
                     rest = [c for c in circles if c != cand]
-                    if len(Solver(n, rest).search(2)) == 1:
+                    if len(Model(n, rest).search(2)) == 1:
                         circles = rest
             except GenerationError:
                 continue
@@ -592,18 +717,18 @@ class Shingoki(SquareSize, Task):
     @staticmethod
     def _unique_prefix(n: int, order, loop: int, floor: int):
         lo, hi = 0, len(order)
-        if len(Solver(n, order).search(2)) != 1:
+        if len(Model(n, order).search(2)) != 1:
             return None
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            if len(Solver(n, order[:mid]).search(2)) == 1:
+            if len(Model(n, order[:mid]).search(2)) == 1:
                 hi = mid
             else:
                 lo = mid
         return order[:max(hi, min(floor, len(order)))]
 
-    def solver(self, inst: Instance) -> Solver:
-        return Solver(self.size(inst), inst.state["circles"])
+    def solver(self, inst: Instance) -> Model:
+        return Model(self.size(inst), inst.state["circles"])
 
     # ----- solving ---------------------------------------------------------------------------------------------
     def solve(self, inst: Instance) -> int:
@@ -622,8 +747,8 @@ class Shingoki(SquareSize, Task):
         s = self.solver(inst)
         s.search(2, max_nodes=None)
         return {"n": self.size(inst), "circles": len(inst.state["circles"]),
-                "loop_length": int(self.solution(inst)).bit_count(), "search_nodes": s.nodes,
-                "propagation_rounds": s.steps, "config_checks": s.checks}
+                "loop_length": int(self.solution(inst)).bit_count(), "search_nodes": s.result.nodes,
+                "propagations": s.result.propagations}
 
     # ----- verification ----------------------------------------------------------------------------------------
     def check(self, inst: Instance, answer: str) -> Verdict:
@@ -882,5 +1007,5 @@ def _action_segment(n: int, i: int) -> int:
 
 TASK = Shingoki()
 
-__all__ = ["LEVEL_SIZE", "TASK", "Lattice", "Shingoki", "Solver", "answer_text", "circle_configs", "loop_circles",
+__all__ = ["LEVEL_SIZE", "TASK", "Lattice", "Model", "Shingoki", "answer_text", "circle_configs", "loop_circles",
            "parse_segments"]
