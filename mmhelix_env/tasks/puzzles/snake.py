@@ -229,40 +229,13 @@ class Counter:
         not_first = full & ~col0
         not_last = full & ~colm[n - 1]
 
-        ball_e = balls(n)[end]
-        ball_e = ball_e + (ball_e[-1],) * (n * n + 1 - len(ball_e))  # index = steps left, up to n * n
+        ball_e = padded_balls(n)[end]
 
         def reach(x: int, free: int, left: int, rneed: int, cneed: int) -> bool:
             """E and enough cells of every row and column that still needs some are reachable from x: a BFS in
             the free cells; a cell at BFS depth k counts only if it lies within left - k steps of E."""
-            frontier = 1 << x
-            avail = free & ~frontier
-            usable = 0
-            for t in range(left - 1, -1, -1):
-                frontier = (((frontier << 1) & not_first) | ((frontier >> 1) & not_last) | (frontier << n)
-                            | (frontier >> n)) & avail
-                if not frontier:
-                    break
-                avail ^= frontier
-                usable |= frontier & ball_e[t]
-            if not usable >> end & 1 or usable.bit_count() < left:
-                return False
-            seen = usable
-            m = rneed
-            while m:
-                b = m & -m
-                m ^= b
-                r = b.bit_length() - 1
-                if (seen & rowm[r]).bit_count() < rows[r]:
-                    return False
-            m = cneed
-            while m:
-                b = m & -m
-                m ^= b
-                c = b.bit_length() - 1
-                if (seen & colm[c]).bit_count() < cols[c]:
-                    return False
-            return True
+            return _reachable(x, end, free & ~(1 << x), left, ball_e, n, not_first, not_last, rneed, cneed,
+                              rowm, colm, rows, cols)
 
         def dfs(prev: int, cur: int, forbid: int, allowed: int, left: int, rneed: int, cneed: int) -> None:
             self.nodes += 1
@@ -317,6 +290,40 @@ class Counter:
 
 # ---------------------------------------------------------------------------------------------------------------
 # uniqueness counter for generation: the snake is grown from both ends
+
+
+def _reachable(x: int, target: int, avail: int, left: int, ball: tuple[int, ...], n: int, not_first: int,
+               not_last: int, rneed: int, cneed: int, rowm, colm, rows, cols) -> bool:
+    """Pruning test shared by both counters: from x, a BFS through ``avail`` within ``left`` steps, keeping a cell
+    at depth k only if it lies within left - k steps of ``target`` (``ball[t]``); the target and at least
+    ``left`` cells must be usable, and so must the cells every still-needy row and column (``rneed``/``cneed``
+    bitmasks, remaining counts ``rows``/``cols``) require."""
+    frontier = 1 << x
+    usable = 0
+    for t in range(left - 1, -1, -1):
+        frontier = (((frontier << 1) & not_first) | ((frontier >> 1) & not_last) | (frontier << n)
+                    | (frontier >> n)) & avail
+        if not frontier:
+            break
+        avail ^= frontier
+        usable |= frontier & ball[t]
+    if not usable >> target & 1 or usable.bit_count() < left:
+        return False
+    m = rneed
+    while m:
+        b = m & -m
+        m ^= b
+        r = b.bit_length() - 1
+        if (usable & rowm[r]).bit_count() < rows[r]:
+            return False
+    m = cneed
+    while m:
+        b = m & -m
+        m ^= b
+        c = b.bit_length() - 1
+        if (usable & colm[c]).bit_count() < cols[c]:
+            return False
+    return True
 
 
 @lru_cache(maxsize=32)
@@ -396,34 +403,8 @@ def count_both_ends(n: int, start: int, end: int, row_counts, col_counts, limit:
 
     def reach(x: int, t: int, free: int, left: int, rneed: int, cneed: int) -> bool:
         """As ``Counter``'s reach, towards the other head t in ``left`` steps (t itself counted as a cell)."""
-        ball_t = pb[t]
-        frontier = 1 << x
-        avail = (free | 1 << t) & ~frontier
-        usable = 0
-        for k in range(left - 1, -1, -1):
-            frontier = (((frontier << 1) & not_first) | ((frontier >> 1) & not_last) | (frontier << n)
-                        | (frontier >> n)) & avail
-            if not frontier:
-                break
-            avail ^= frontier
-            usable |= frontier & ball_t[k]
-        if not usable >> t & 1 or usable.bit_count() < left:
-            return False
-        m = rneed
-        while m:
-            b = m & -m
-            m ^= b
-            r = b.bit_length() - 1
-            if (usable & rowm[r]).bit_count() < rows[r]:
-                return False
-        m = cneed
-        while m:
-            b = m & -m
-            m ^= b
-            c = b.bit_length() - 1
-            if (usable & colm[c]).bit_count() < cols[c]:
-                return False
-        return True
+        return _reachable(x, t, (free | 1 << t) & ~(1 << x), left, pb[t], n, not_first, not_last, rneed, cneed,
+                          rowm, colm, rows, cols)
 
     def finish(middle: list[int]) -> None:
         path = pieces[0] + middle + pieces[1][::-1]
