@@ -363,7 +363,7 @@ class Bridges(SquareSize, Task):
         shown = problems[:3]
         more = f" (and {len(problems) - 3} more problems)" if len(problems) > 3 else ""
         score = (good + int(conn)) / (len(model.nums) + 1)
-        return Verdict.fail("; ".join(shown) + more, min(score, 0.99), parsed)
+        return Verdict.fail("; ".join(shown) + more, score, parsed)  # Verdict keeps a wrong score below 1
 
     # ----- presentation ----------------------------------------------------------------------------------------
     def render(self, inst: Instance, play: Any = None, size: int = 512):

@@ -660,7 +660,7 @@ class Snake(CellStepMixin, Task):
         if not reasons:
             return Verdict.ok(tuple(path), "correct: a non-touching snake from S to E matching every row and column "
                                            "count")
-        return Verdict.fail("; ".join(reasons), min(score, 0.99), tuple(path))
+        return Verdict.fail("; ".join(reasons), score, tuple(path))  # Verdict keeps a wrong score below 1
 
     # ----- presentation ----------------------------------------------------------------------------------------
     def board(self, inst: Instance, play: Any = None) -> Board:
