@@ -3,7 +3,8 @@
 - :class:`ArrayTaskChecks`: the checks shared by BestTimeToBuyAndSellStock, ContainerWithMostWater,
   TrappingRainWater and LargestRectangleInHistogram; each task's test module subclasses it as ``TestArrayTask``
   and adds its own tests.
-- :func:`assert_stats_grow` / :func:`assert_deterministic`: checks for the array tasks with their own test layout
+- :func:`assert_stats_grow` / :func:`assert_deterministic` / :func:`assert_levels_match_reference` /
+  :func:`assert_lenient_accepted`: checks for the array tasks with their own test layout
   (CountHillsAndValleys, HIndex, LongestIncreasingSubsequence).
 - :func:`integer_mutations`: wrong single-integer answers for the mutators of all seven array tasks.
 """
@@ -363,3 +364,20 @@ def integer_mutations(task, inst, answer: str, extra: Sequence[str] = ()) -> lis
             continue
         out.append(text)
     return out
+
+
+def assert_levels_match_reference(task, key: str, reference, seeds: Sequence[int] = range(20)) -> None:
+    """On every level the task's solver, its stored solution and an independent ``reference`` of the state's
+    ``key`` list agree."""
+    for level in LEVELS:
+        for seed in seeds:
+            inst = task.instance(level, seed)
+            assert task.solve(inst) == task.solution(inst) == reference(list(inst.state[key]))
+
+
+def assert_lenient_accepted(task, inst, value: int, texts: Sequence[str]) -> None:
+    """The expert answer is ``str(value)`` and each of ``texts`` verifies and parses to ``value``."""
+    assert task.expert_answer(inst) == str(value)
+    for text in texts:
+        v = task.verify(inst, text)
+        assert v.correct and v.parsed == value, (text, v)

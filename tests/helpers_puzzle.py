@@ -8,11 +8,14 @@ their own task, instances and parameters and keep their task-specific assertions
   :func:`imported_fixtures` imports them.
 - generator: :func:`assert_same_seed_same_instance`, :func:`assert_medians_grow`.
 - verifier: :func:`assert_round_trip_without_witness`, :func:`assert_mutations_rejected`,
-  :func:`assert_garbage_rejected` (with :func:`grid_garbage` / :func:`small_garbage`), :func:`arbitrary_text_test`
-  and :func:`arbitrary_matrix_test` (hypothesis tests to assign in a module).
+  :func:`assert_garbage_rejected` (with :func:`grid_garbage` / :func:`small_garbage` / :func:`latin_garbage`),
+  :func:`arbitrary_text_test` and :func:`arbitrary_matrix_test` (hypothesis tests to assign in a module),
+  :func:`verifier_tests` (the mutator, garbage and arbitrary-text tests to assign in a module).
 - step mode: :func:`play_through`, :func:`assert_play_presentation`, :func:`assert_mask_follows_givens`,
-  :func:`assert_step_env_reward`, :func:`write_on_first_given`.
+  :func:`assert_step_env_reward`, :func:`write_on_first_given`, :func:`assert_latin_step_play`,
+  :func:`mark_step_start`, :func:`assert_expert_shading_plays`.
 - presentation: :func:`assert_render_sizes`, :func:`assert_prompts_clean`, :func:`assert_trace_verifies`.
+- mutators: :func:`latin_grid_mutations` (tests/mutators/{futoshiki,skyscrapers}.py).
 """
 
 from __future__ import annotations
@@ -271,3 +274,101 @@ def assert_trace_verifies(task, inst, contains: Iterable[str] = (), last_line: b
         assert phrase in trace
     assert task.verify(inst, extract_answer(trace)).correct
     return trace
+
+
+# ------------------------------------------------------------------------------------------------- mutators
+def latin_grid_mutations(inst, answer: str, extra: Callable | None = None) -> list[str]:
+    """Wrong answers shared by the Latin-grid mutators (Futoshiki, Skyscrapers): a free cell changed, a given
+    changed, an empty cell, a value out of range and wrong shapes. ``extra(grid, givens, emit, changed)`` adds a
+    task's own mutations after these."""
+    grid = json.loads(answer)
+    n = len(grid)
+    givens = inst.state["grid"]
+    free = [(r, c) for r in range(n) for c in range(n) if not givens[r][c]]
+    fixed = [(r, c) for r in range(n) for c in range(n) if givens[r][c]]
+    out: list[str] = []
+
+    def emit(g) -> None:
+        text = json.dumps(g) if not isinstance(g, str) else g
+        if text != answer and text not in out:
+            out.append(text)
+
+    def changed(cells_values) -> list[list[int]]:
+        g = [list(row) for row in grid]
+        for (r, c), v in cells_values:
+            g[r][c] = v
+        return g
+
+    r, c = free[len(free) // 2]
+    emit(changed([((r, c), grid[r][c] % n + 1)]))            # a free cell changed: its row repeats a number
+    if fixed:
+        r2, c2 = fixed[0]
+        emit(changed([((r2, c2), grid[r2][c2] % n + 1)]))    # a given changed
+    emit(changed([((r, c), 0)]))                             # an empty cell
+    emit(changed([((r, c), n + 1)]))                         # out of range
+    emit(grid[:-1])                                          # a row missing: wrong shape
+    emit(grid + [grid[0]])                                   # an extra row
+    emit([row[:-1] for row in grid])                         # a column missing
+    if extra is not None:
+        extra(grid, givens, emit, changed)
+    return out
+
+
+def verifier_tests(task, mutators, garbage: Iterable[str], *, per_level: int = 4,
+                   at: tuple[int, int] | None = None, text_level: int = 1) -> tuple:
+    """The module-level tests ``test_mutators``, ``test_garbage_rejected`` and ``test_arbitrary_text_never_raises``
+    shared by the puzzle task modules (assign the returned tuple to those names). The garbage texts are checked
+    on the module's ``instances`` fixture (``instances[5][0]``), or on ``task.instance(*at)`` when ``at`` is
+    given."""
+    garbage = list(garbage)
+
+    def test_mutators(instances):
+        assert_mutations_rejected(task, mutators, instances, per_level)
+
+    if at is None:
+        def test_garbage_rejected(instances):
+            assert_garbage_rejected(task, instances[5][0], garbage)
+    else:
+        def test_garbage_rejected():
+            assert_garbage_rejected(task, task.instance(*at), garbage)
+
+    return test_mutators, test_garbage_rejected, arbitrary_text_test(task, text_level)
+
+
+def assert_latin_step_play(task, inst, play) -> None:
+    """Step mode of a Latin grid with givens (Futoshiki, Skyscrapers): writing on a given is illegal and leaves the
+    board as it was; the expert actions fill exactly the free cells and play through to a presentable board."""
+    n, grid = inst.state["n"], inst.state["grid"]
+    r, c = next((r, c) for r in range(n) for c in range(n) if grid[r][c])
+    res = task.play_apply(inst, play, (r, c, 1))
+    assert not res.legal and res.state == play
+    actions = task.expert_actions(inst)
+    assert len(actions) == n * n - sum(1 for row in grid for v in row if v)
+    play = play_through(task, inst, play, actions)
+    assert_play_presentation(task, inst, play, "(row, column, value)")
+
+
+def mark_step_start(task, inst, level: int) -> tuple:
+    """Step mode of a shade-or-mark grid (Hitori, Kukurasu, Tapa, Campsite): actions (row, column, 0-2), a step
+    limit of 4 n², and a mask of that shape on the starting board. Returns (n, play, mask)."""
+    n = inst.state["n"]
+    assert task.action_shape(inst) == (n, n, 3) == task.level_action_shape(level) and task.step_limit(inst) == 4 * n * n
+    play = task.play_init(inst)
+    mask = task.play_mask(inst, play)
+    assert mask.shape == (n, n, 3)
+    return n, play, mask
+
+
+def assert_expert_shading_plays(task, inst, marked, phrase: str) -> None:
+    """The expert actions shade (value 1) one witness cell each and, played on top of the notes in ``marked``,
+    solve the puzzle with a presentable board."""
+    actions = task.expert_actions(inst)
+    assert len(actions) == len(inst._witness) and all(a[2] == 1 for a in actions)
+    marked = play_through(task, inst, marked, actions)
+    assert_play_presentation(task, inst, marked, phrase)
+
+
+def latin_garbage(*extra: str) -> list[str]:
+    """:func:`grid_garbage` with the Latin-grid answers in foreign digits and an overlong matrix (Calcudoku,
+    Futoshiki, Skyscrapers)."""
+    return grid_garbage("١ ٢ ٣ ٢ ٣ ١ ٣ ١ ٢", "２ ４", "[[" + "1, " * 6000 + "]]", *extra)

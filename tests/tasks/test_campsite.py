@@ -149,16 +149,11 @@ def test_alternative_solutions_accepted():
         assert TASK.verify(inst, ans).correct, ans
 
 
-def test_mutators(instances):
-    hp.assert_mutations_rejected(TASK, mutators, instances, 4)
+GARBAGE = hp.small_garbage("[" * 10_000 + "]" * 10_000, "[[١, ٢]]", "[[１, ２]]", "[1, 2]" * 20_000)
 
 
-test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1)
-
-
-def test_garbage_rejected():
-    texts = hp.small_garbage("[" * 10_000 + "]" * 10_000, "[[١, ٢]]", "[[１, ２]]", "[1, 2]" * 20_000)
-    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts)
+test_mutators, test_garbage_rejected, test_arbitrary_text_never_raises = (
+    hp.verifier_tests(TASK, mutators, GARBAGE, at=(5, 0)))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -204,12 +199,8 @@ def test_import_published_row_and_bad_records():
 
 def test_step_mode(instances):
     inst = instances[5][3]
-    n = inst.state["n"]
     grid = inst.state["grid"]
-    assert TASK.action_shape(inst) == (n, n, 3) == TASK.level_action_shape(5) and TASK.step_limit(inst) == 4 * n * n
-    play = TASK.play_init(inst)
-    mask = TASK.play_mask(inst, play)
-    assert mask.shape == (n, n, 3)
+    n, play, mask = hp.mark_step_start(TASK, inst, 5)
     tree = next((r, c) for r in range(n) for c in range(n) if grid[r][c] == "T")
     empty = next((r, c) for r in range(n) for c in range(n) if grid[r][c] == "X")
     assert not mask[tree].any() and mask[empty].all()
@@ -218,10 +209,7 @@ def test_step_mode(instances):
     res = TASK.play_apply(inst, play, (*empty, 2))
     assert res.legal and res.state[empty[0]][empty[1]] == 2 and play[empty[0]][empty[1]] == 0
     marked = res.state
-    actions = TASK.expert_actions(inst)
-    assert len(actions) == len(inst._witness) and all(a[2] == 1 for a in actions)
-    marked = hp.play_through(TASK, inst, marked, actions)
-    hp.assert_play_presentation(TASK, inst, marked, "value 1 places a tent")
+    hp.assert_expert_shading_plays(TASK, inst, marked, "value 1 places a tent")
 
 
 def test_step_env_reward():

@@ -28,6 +28,7 @@ from mmhelix_env.tasks.graphs._hamiltonian import (
     parse_answer,
 )
 from mmhelix_env.tasks.graphs.hamiltonian_cycle import CLARIFY, FORMAT_SENTENCE, TASK
+from tests import helpers_graphs as hg
 
 FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SIZES = {1: 6, 2: 9, 3: 12, 4: 14, 5: 16}
@@ -312,33 +313,15 @@ def test_rule_violations_named_with_partial_scores():
     v = TASK.verify(inst, show(cyc[:3] + [cyc[1]] + cyc[4:]))
     assert not v.correct and f"vertex {cyc[1]} is visited twice (entries 2 and 4)" in v.reason
     # a non-edge: find two vertices of the cycle that are not adjacent and put them next to each other
-    for i in range(1, n - 1):
-        swapped = cyc[:i] + [cyc[i + 1], cyc[i]] + cyc[i + 2:]
-        if not adj[swapped[i - 1]] >> swapped[i] & 1:
-            v = TASK.verify(inst, show(swapped))
-            assert not v.correct and f"no edge {swapped[i - 1]}-{swapped[i]} (entries {i} and {i + 1})" in v.reason
-            assert v.score == pytest.approx((i - 1) / 16)
-            break
+    if found := hg.first_non_edge_swap(cyc, adj, n):
+        i, swapped = found
+        v = TASK.verify(inst, show(swapped))
+        assert not v.correct and f"no edge {swapped[i - 1]}-{swapped[i]} (entries {i} and {i + 1})" in v.reason
+        assert v.score == pytest.approx((i - 1) / 16)
 
 
 def _ham_paths(n, adj, limit=500):
-    out = []
-
-    def dfs(path, used):
-        if len(out) >= limit:
-            return
-        if len(path) == n:
-            out.append(list(path))
-            return
-        for w in range(n):
-            if adj[path[-1]] >> w & 1 and not used >> w & 1:
-                path.append(w)
-                dfs(path, used | 1 << w)
-                path.pop()
-
-    for v in range(n):
-        dfs([v], 1 << v)
-    return out
+    return hg.hamiltonian_paths(n, adj, range(n), limit)
 
 
 def test_missing_closing_edge_named():

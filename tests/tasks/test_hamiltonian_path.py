@@ -21,6 +21,7 @@ from mmhelix_env.tasks import discover
 from mmhelix_env.tasks.graphs._graph_common import adjacency_masks
 from mmhelix_env.tasks.graphs._hamiltonian import START_FILL, build_graph, components, grid_cols
 from mmhelix_env.tasks.graphs.hamiltonian_path import FORMAT_SENTENCE, TASK
+from tests import helpers_graphs as hg
 
 FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SIZES = {1: 5, 2: 6, 3: 8, 4: 12, 5: 16}
@@ -52,22 +53,7 @@ def dp_has_path(n: int, adj: list[int], s: int) -> bool:
 
 
 def all_paths(n: int, adj: list[int], s: int, limit: int = 500) -> list[list[int]]:
-    out = []
-
-    def dfs(path, used):
-        if len(out) >= limit:
-            return
-        if len(path) == n:
-            out.append(list(path))
-            return
-        for w in range(n):
-            if adj[path[-1]] >> w & 1 and not used >> w & 1:
-                path.append(w)
-                dfs(path, used | 1 << w)
-                path.pop()
-
-    dfs([s], 1 << s)
-    return out
+    return hg.hamiltonian_paths(n, adj, [s], limit)
 
 
 def show(ids) -> str:
@@ -251,12 +237,10 @@ def test_rule_violations_and_partial_scores():
     assert not v.correct and "entry 5 (16) is not a vertex" in v.reason and v.score == pytest.approx(4 / 16)
     v = TASK.verify(inst, show(path[:4] + [path[2]] + path[5:]))
     assert not v.correct and f"vertex {path[2]} is visited twice (entries 3 and 5)" in v.reason
-    for i in range(1, n - 1):
-        sw = path[:i] + [path[i + 1], path[i]] + path[i + 2:]
-        if not adj[sw[i - 1]] >> sw[i] & 1:
-            v = TASK.verify(inst, show(sw))
-            assert not v.correct and f"no edge {sw[i - 1]}-{sw[i]}" in v.reason and v.score == pytest.approx(i / n)
-            break
+    if found := hg.first_non_edge_swap(path, adj, n):
+        i, sw = found
+        v = TASK.verify(inst, show(sw))
+        assert not v.correct and f"no edge {sw[i - 1]}-{sw[i]}" in v.reason and v.score == pytest.approx(i / n)
     v = TASK.verify(inst, "No")
     assert not v.correct and "exists" in v.reason and v.score == 0
 

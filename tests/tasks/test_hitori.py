@@ -179,16 +179,11 @@ def test_alternative_solutions_accepted():
         assert TASK.verify(inst, ans).correct, ans
 
 
-def test_mutators(instances):
-    hp.assert_mutations_rejected(TASK, mutators, instances, 4)
+GARBAGE = hp.small_garbage("{" * 10_000 + "}" * 10_000, "(١, ٢)", "(０, １)", "(1, 2)" * 20_000)
 
 
-test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1)
-
-
-def test_garbage_rejected():
-    texts = hp.small_garbage("{" * 10_000 + "}" * 10_000, "(١, ٢)", "(０, １)", "(1, 2)" * 20_000)
-    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts)
+test_mutators, test_garbage_rejected, test_arbitrary_text_never_raises = (
+    hp.verifier_tests(TASK, mutators, GARBAGE, at=(5, 0)))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -224,20 +219,14 @@ def test_import_published_row_and_bad_records():
 
 def test_step_mode(instances):
     inst = instances[5][3]
-    n = inst.state["n"]
-    assert TASK.action_shape(inst) == (n, n, 3) == TASK.level_action_shape(5) and TASK.step_limit(inst) == 4 * n * n
-    play = TASK.play_init(inst)
-    mask = TASK.play_mask(inst, play)
-    assert mask.shape == (n, n, 3) and mask.all()
+    n, play, mask = hp.mark_step_start(TASK, inst, 5)
+    assert mask.all()
     res = TASK.play_apply(inst, play, (0, 0, 2))
     assert res.legal and res.state[0][0] == 2 and play[0][0] == 0
     assert TASK.play_apply(inst, play, (0, 0, 0)).legal
     assert not TASK.play_apply(inst, play, (n, 0, 1)).legal
     marked = res.state
-    actions = TASK.expert_actions(inst)
-    assert len(actions) == len(inst._witness) and all(a[2] == 1 for a in actions)
-    marked = hp.play_through(TASK, inst, marked, actions)  # rings are notes only
-    hp.assert_play_presentation(TASK, inst, marked, "value 1 shades the cell")
+    hp.assert_expert_shading_plays(TASK, inst, marked, "value 1 shades the cell")  # rings are notes only
 
 
 def test_step_env_reward():

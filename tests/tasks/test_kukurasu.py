@@ -125,16 +125,11 @@ def test_alternative_solutions_accepted():
     assert sum(len(g) for g in groups.values()) == 265  # the spec's count of 3x3 grids without an empty line
 
 
-def test_mutators(instances):
-    hp.assert_mutations_rejected(TASK, mutators, instances, 4)
+GARBAGE = hp.small_garbage("[" * 10_000 + "]" * 10_000, "١٠١ ٠١٠", "０１", "1" * 20_000)
 
 
-test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1)
-
-
-def test_garbage_rejected():
-    texts = hp.small_garbage("[" * 10_000 + "]" * 10_000, "١٠١ ٠١٠", "０１", "1" * 20_000)
-    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts)
+test_mutators, test_garbage_rejected, test_arbitrary_text_never_raises = (
+    hp.verifier_tests(TASK, mutators, GARBAGE, at=(5, 0)))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -174,11 +169,8 @@ def test_import_published_row_and_bad_records():
 
 def test_step_mode(instances):
     inst = instances[5][3]
-    n = inst.state["n"]
-    assert TASK.action_shape(inst) == (n, n, 3) == TASK.level_action_shape(5) and TASK.step_limit(inst) == 4 * n * n
-    play = TASK.play_init(inst)
-    mask = TASK.play_mask(inst, play)
-    assert mask.shape == (n, n, 3) and mask.all()
+    n, play, mask = hp.mark_step_start(TASK, inst, 5)
+    assert mask.all()
     # white marks are notes only; a no-op is legal
     res = TASK.play_apply(inst, play, (0, 0, 2))
     assert res.legal and res.state[0][0] == 2 and play[0][0] == 0

@@ -164,16 +164,11 @@ def test_alternative_solutions_accepted():
     assert TASK.verify(inst, a).correct and TASK.verify(inst, b).correct
 
 
-def test_mutators(instances):
-    hp.assert_mutations_rejected(TASK, mutators, instances, 4)
+GARBAGE = hp.small_garbage("[" * 10_000 + "]" * 10_000, "(١,٢)-(١,٣)", "(０,１)-(０,２)", "(0,0)-(0,1) " * 1500)
 
 
-test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1)
-
-
-def test_garbage_rejected():
-    texts = hp.small_garbage("[" * 10_000 + "]" * 10_000, "(١,٢)-(١,٣)", "(０,１)-(０,２)", "(0,0)-(0,1) " * 1500)
-    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts)
+test_mutators, test_garbage_rejected, test_arbitrary_text_never_raises = (
+    hp.verifier_tests(TASK, mutators, GARBAGE, at=(5, 0)))
 
 
 # ---------------------------------------------------------------------------------------------------------------

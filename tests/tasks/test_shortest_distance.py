@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from mmhelix_env.core import Instance, RecordError, extract_answer, instance_rng
 from mmhelix_env.render import boxes_overlap
-from mmhelix_env.tasks import discover
 from mmhelix_env.tasks.graphs.shortest_distance import LEVEL_PARAMS, TASK, build_graph, dijkstra
+from tests import helpers_graphs as hg
 
 FIXTURES = Path("/work/shared/fixtures/reference_sample")
 SEEDS = range(40)
@@ -40,12 +40,7 @@ def _brute_force(n, edges, s, t):
 
 # ---------------------------------------------------------------------------------------------- basics
 def test_discovered_and_metadata():
-    assert discover()["ShortestDistance"] is TASK
-    assert TASK.category == "graphs"
-    assert TASK.benchmark_id == "shortest_distance_weighted"
-    assert TASK.generator_key == "shortest_path"
-    assert TASK.score_function == "simple_str_match"
-    assert not TASK.step_mode
+    hg.assert_graph_metadata(TASK, "ShortestDistance", "shortest_distance_weighted", "shortest_path")
 
 
 # ------------------------------------------------------------------------------------------- generator
@@ -140,12 +135,7 @@ def test_hop_count_tie_break():
 
 
 def test_round_trip_expert_answer_verifies():
-    for level in range(1, 6):
-        for inst in _instances(level, range(20)):
-            answer = TASK.expert_answer(inst)
-            assert re.fullmatch(r"\d+", answer)
-            v = TASK.verify(inst, answer)
-            assert v.correct and v.score == 1.0 and v.parsed == int(answer)
+    hg.assert_integer_round_trip(TASK, _instances)
 
 
 # ---------------------------------------------------------------------------------------- verification
@@ -156,12 +146,7 @@ def inst5():
 
 def test_lenient_formats_accepted(inst5):
     d = TASK.solution(inst5)["distance"]
-    for text in (f"{d}", f" {d} ", f"{d}.0", f"{d} units", f"**{d}**", f"${d}$", f"\\text{{{d}}}",
-                 f"\\mathbf{{{d}}}", f"{d}.", f"The shortest distance is {d}.", f"{d}.00", f"+{d}"):
-        v = TASK.verify(inst5, text)
-        assert v.correct, (text, v)
-    assert TASK.verify_response(inst5, f"thinking ... \\boxed{{{d}}}")[1].correct
-    assert TASK.verify_response(inst5, f"so\nAnswer: {d}")[1].correct
+    hg.assert_lenient_integer_formats(TASK, inst5, d, "The shortest distance is {}.")
 
 
 def test_wrong_numbers_rejected_with_reasons(inst5):
@@ -180,21 +165,12 @@ def test_wrong_numbers_rejected_with_reasons(inst5):
 
 def test_ambiguous_and_unreadable_rejected(inst5):
     d = TASK.solution(inst5)["distance"]
-    for text in (f"0-1-4: {d}", f"{d} {d}", f"{d} or {d + 1}", "[0, 5, 6, 24]"):
-        v = TASK.verify(inst5, text)
-        assert not v.correct and "exactly one number" in v.reason, (text, v)
-    for text in ("", "   ", "no idea", "١٢٣", "２４", "{" * 10_000, "x" * 1_000_000, "1e3"):
-        v = TASK.verify(inst5, text)
-        assert not v.correct and v.reason, text
+    hg.assert_ambiguous_and_unreadable_rejected(
+        TASK, inst5, [f"0-1-4: {d}", f"{d} {d}", f"{d} or {d + 1}", "[0, 5, 6, 24]"])
 
 
 def test_garbage_is_fast(inst5):
-    rng = np.random.default_rng(0)
-    junk = [bytes(rng.integers(0, 256, 5000, dtype=np.uint8)).decode("latin-1"), "{" * 10_000 + "}" * 10_000,
-            "9" * 1_000_000, "1 " * 50_000, "\\boxed{" * 3000]
-    for text in junk:
-        v = TASK.verify(inst5, text)
-        assert not v.correct and v.reason
+    hg.assert_garbage_rejected_fast(TASK, inst5)
 
 
 @settings(max_examples=300, deadline=None)

@@ -160,16 +160,11 @@ def test_alternative_solutions_accepted():
         assert TASK.verify(imported, text_of(mod.mask_cells(mask, imported.state["n"]))).correct
 
 
-def test_mutators(instances):
-    hp.assert_mutations_rejected(TASK, mutators, instances, 4)
+GARBAGE = hp.small_garbage("[" * 10_000 + "]" * 10_000, "(١,٢)", "(０,１)", "(1,2)" * 4000)
 
 
-test_arbitrary_text_never_raises = hp.arbitrary_text_test(TASK, 1)
-
-
-def test_garbage_rejected():
-    texts = hp.small_garbage("[" * 10_000 + "]" * 10_000, "(١,٢)", "(０,１)", "(1,2)" * 4000)
-    hp.assert_garbage_rejected(TASK, TASK.instance(5, 0), texts)
+test_mutators, test_garbage_rejected, test_arbitrary_text_never_raises = (
+    hp.verifier_tests(TASK, mutators, GARBAGE, at=(5, 0)))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -206,11 +201,7 @@ def test_import_published_row_and_bad_records():
 
 def test_step_mode(instances):
     inst = instances[5][3]
-    n = inst.state["n"]
-    assert TASK.action_shape(inst) == (n, n, 3) == TASK.level_action_shape(5) and TASK.step_limit(inst) == 4 * n * n
-    play = TASK.play_init(inst)
-    mask = TASK.play_mask(inst, play)
-    assert mask.shape == (n, n, 3)
+    n, play, mask = hp.mark_step_start(TASK, inst, 5)
     for r, c, _ in inst.state["clues"]:
         assert not mask[r, c].any()
         res = TASK.play_apply(inst, play, (r, c, 1))
@@ -221,10 +212,7 @@ def test_step_mode(instances):
     res = TASK.play_apply(inst, play, (*free, 2))
     assert res.legal and res.state[free[0]][free[1]] == 2 and play[free[0]][free[1]] == 0
     marked = res.state
-    actions = TASK.expert_actions(inst)
-    assert len(actions) == len(inst._witness) and all(a[2] == 1 for a in actions)
-    marked = hp.play_through(TASK, inst, marked, actions)
-    hp.assert_play_presentation(TASK, inst, marked, "value 1 makes the cell black")
+    hp.assert_expert_shading_plays(TASK, inst, marked, "value 1 makes the cell black")
 
 
 def test_step_env_reward():
