@@ -8,8 +8,11 @@ from typing import Any
 import numpy as np
 
 from ..core import Task
+from ..core.directions import FourWayStepMode
 from .base import TaskEnv
 from .spaces import discrete_action_space
+
+FOUR_WAY_KEYS = {("w",): 0, ("s",): 1, ("a",): 2, ("d",): 3}  # core.directions: 0 up, 1 down, 2 left, 3 right
 
 
 @cache
@@ -93,3 +96,22 @@ class StepEnv(TaskEnv):
         info.update(steps=self.steps, step_limit=self.limit, illegal=not legal, reason=reason,
                     solved=bool(solved), lost=bool(lost), action_mask=self.action_mask())
         return self._observe(), reward, terminated, truncated, info
+
+    def get_keys_to_action(self) -> dict[tuple[str, ...], int]:
+        """{key tuple: action} for ``gymnasium.utils.play.play`` (keys as characters, never pygame codes).
+
+        A task may define ``play_keys(level) -> dict``; otherwise the four-way games get WASD (w up, s down,
+        a left, d right) and other small Discrete spaces (Hanoi's 6 peg pairs) the digits ``0``..``n-1``.
+        Tasks with MultiDiscrete moves or large Discrete spaces (Minesweeper's per-cell flag/reveal) have no
+        natural keys: this raises ValueError and ``python -m mmhelix_env.play`` is the way to play them."""
+        hook = getattr(self.task, "play_keys", None)
+        if callable(hook):
+            return dict(hook(self.level))
+        if len(self.action_shape) == 1:
+            n = self.action_shape[0]
+            if isinstance(self.task, FourWayStepMode) and n == 4:
+                return dict(FOUR_WAY_KEYS)
+            if n <= 10:
+                return {(str(i),): i for i in range(n)}
+        raise ValueError(f"{self.task.name} has no natural key mapping for its action space {self.action_shape}; "
+                         "play it with `python -m mmhelix_env.play` (mouse and keyboard)")
