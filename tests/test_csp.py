@@ -195,3 +195,31 @@ def test_log_and_explanations():
     assert "stuck" in lines and any(line.startswith("guess") for line in lines)
     assert any("row 0" in line or "column 0" in line for line in lines)
     assert format_values(mask_of([1, 3])) == "{1,3}"
+
+
+def test_values_of_matches_bit_scan_on_wide_masks():
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        width = int(rng.integers(1, 200))
+        m = int(rng.integers(0, 2, size=width) @ (1 << np.arange(width, dtype=object))) if width else 0
+        assert values_of(m) == [i for i in range(width) if m >> i & 1]
+        assert mask_of(values_of(m)) == m
+
+
+def test_branch_variable_is_fewest_values_lowest_index():
+    """The engine branches on the open variable with the fewest values, the lowest index on ties (the rule the
+    tasks' search-node counts and traces rely on), and tries its values ascending."""
+    rng = np.random.default_rng(11)
+    branches = 0
+    for _ in range(60):
+        csp = random_csp(rng)
+        log: list = []
+        csp.search(3, log=log)
+        for ev in log:
+            if ev[0] == "branch":
+                _, var, value, _, dom = ev
+                open_counts = [(m.bit_count(), v) for v, m in enumerate(dom) if m & (m - 1)]
+                assert (dom[var].bit_count(), var) == min(open_counts)
+                assert dom[var] >> value & 1
+                branches += 1
+    assert branches >= 30

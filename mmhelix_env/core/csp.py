@@ -42,15 +42,27 @@ def mask_of(values: Iterable[int]) -> int:
     return m
 
 
+def _small_values() -> tuple[tuple[int, ...], ...]:
+    table: list[tuple[int, ...]] = [()]
+    for m in range(1, 1 << 10):
+        low = m & -m
+        table.append((low.bit_length() - 1,) + table[m ^ low])
+    return tuple(table)
+
+
+_SMALL_VALUES = _small_values()  # the values of every domain within 0..9 (digit puzzles)
+
+
 def values_of(mask: int) -> list[int]:
-    """The values of a domain, ascending."""
+    """The values of a domain, ascending (a table for values below 10, else one step per value, so that a wide
+    sparse domain such as a set of grid cells costs as little as a narrow one)."""
+    if mask < 1024:
+        return list(_SMALL_VALUES[mask])
     out = []
-    v = 0
     while mask:
-        if mask & 1:
-            out.append(v)
-        mask >>= 1
-        v += 1
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
     return out
 
 

@@ -4,6 +4,7 @@ rendering, prompts, trace."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -54,14 +55,63 @@ def test_level_parameters_and_uniqueness(instances, level):
             assert TASK.count(inst) == 1
 
 
-def test_two_ended_counter_matches_counter():
-    """The generator's two-ended uniqueness counter finds exactly the snakes the one-ended Counter finds
-    (up to 10 of them), on drawn paths (unique or not) and on perturbed counts or ends (often unsolvable)."""
-    compared = multi = 0
-    for seed in range(160):
+def brute_force_snakes(n, start, end, rows, cols, limit=50):
+    """Every snake from start to end meeting the counts, by plain DFS over cell sequences (no pruning but the
+    counts and the rules checked cell by cell): an independent reference for the engine model."""
+    out = []
+    total = sum(rows)
+
+    def ok_step(path, x):
+        xr, xc = divmod(x, n)
+        for i, c in enumerate(path):
+            cr, cc = divmod(c, n)
+            d = abs(cr - xr) + abs(cc - xc)
+            gap = len(path) - i
+            if c == x or (d == 1 and gap >= 2) or (abs(cr - xr) == 1 and abs(cc - xc) == 1 and gap >= 3):
+                return False
+        return True
+
+    def dfs(path, r_left, c_left):
+        if len(out) >= limit:
+            return
+        cur = path[-1]
+        if len(path) == total:
+            if cur == end:
+                out.append(list(path))
+            return
+        if cur == end:
+            return
+        r, c = divmod(cur, n)
+        for dr, dc in ((-1, 0), (0, -1), (0, 1), (1, 0)):
+            xr, xc = r + dr, c + dc
+            if 0 <= xr < n and 0 <= xc < n and r_left[xr] and c_left[xc] and ok_step(path, xr * n + xc):
+                r_left[xr] -= 1
+                c_left[xc] -= 1
+                path.append(xr * n + xc)
+                dfs(path, r_left, c_left)
+                path.pop()
+                r_left[xr] += 1
+                c_left[xc] += 1
+
+    r_left, c_left = list(rows), list(cols)
+    sr, sc = divmod(start, n)
+    if total < 2 or not r_left[sr] or not c_left[sc]:
+        return out
+    r_left[sr] -= 1
+    c_left[sc] -= 1
+    dfs([start], r_left, c_left)
+    return out
+
+
+def test_engine_model_matches_brute_force():
+    """The core.csp model (SnakePath: both ends, forced steps, travel and reach bounds) finds exactly the snakes a
+    plain DFS finds (up to 10), on drawn paths (unique or not) and on perturbed counts or ends (often unsolvable),
+    and every one keeps all the rules."""
+    compared = multi = empty = 0
+    for seed in range(200):
         rng = np.random.default_rng(seed)
-        n = int(rng.integers(5, 9))
-        p = mod.grow(rng, n, int(rng.integers(4, 12 if seed % 2 else 2 * n + 8)))
+        n = int(rng.integers(4, 7))
+        p = mod.grow(rng, n, int(rng.integers(3, 12)))
         if p is None:
             continue
         rows, cols = mod.counts_of(p, n)
@@ -74,14 +124,15 @@ def test_two_ended_counter_matches_counter():
             end = int(rng.integers(n * n)) if seed % 2 else end
         if start == end:
             continue
-        one, done1 = mod.Counter(n, start, end, rows, cols).search(10, max_nodes=30_000)
-        two, done2, _ = mod.count_both_ends(n, start, end, rows, cols, 10, max_nodes=30_000)
-        if done1 and done2:
-            compared += 1
-            multi += len(one) > 1
-            assert sorted(map(tuple, one)) == sorted(map(tuple, two)), (seed, len(one), len(two))
-            assert all(mod.is_snake(s, n, list(rows), list(cols)) for s in two)
-    assert compared >= 100
+        want = brute_force_snakes(n, start, end, rows, cols, limit=10)
+        sols, done = mod.Model(n, start, end, rows, cols).search(10, max_nodes=None)
+        assert done
+        assert sorted(map(tuple, sols)) == sorted(map(tuple, want)), (seed, len(sols), len(want))
+        assert all(mod.is_snake(s, n, list(rows), list(cols)) for s in sols)
+        compared += 1
+        multi += len(want) > 1
+        empty += not want
+    assert compared >= 150 and empty >= 10
     rng = np.random.default_rng(5)
     for _ in range(3000):  # puzzles with several snakes (rare among drawn paths)
         n = int(rng.integers(5, 7))
@@ -89,14 +140,43 @@ def test_two_ended_counter_matches_counter():
         if p is None:
             continue
         rows, cols = mod.counts_of(p, n)
-        one = mod.Counter(n, p[0], p[-1], rows, cols).search(10, max_nodes=None)[0]
-        if len(one) > 1:
-            two, done, _ = mod.count_both_ends(n, p[0], p[-1], rows, cols, 10, max_nodes=None)
-            assert done and sorted(map(tuple, one)) == sorted(map(tuple, two))
+        want = brute_force_snakes(n, p[0], p[-1], rows, cols, limit=10)
+        if len(want) > 1:
+            sols, done = mod.Model(n, p[0], p[-1], rows, cols).search(10, max_nodes=None)
+            assert done and sorted(map(tuple, sols)) == sorted(map(tuple, want))
             multi += 1
-            if multi == 5:
+            if multi >= 8:
                 break
-    assert multi >= 5
+    assert multi >= 8
+
+
+def test_engine_model_branches_on_the_heads():
+    """Forced steps are propagation, not search nodes; the engine only branches on a head's candidates, and a
+    branch's value is a neighbour of the piece it extends."""
+    for seed in range(6):
+        inst = TASK.instance(4, seed)
+        model = TASK.model(inst)
+        log: list = []
+        sols, done = model.search(2, max_nodes=None, log=log)
+        assert done and len(sols) == 1 and model.result.nodes >= 1
+        orth = mod.geometry(model.n)[0]
+        for ev in log:
+            if ev[0] == "branch":
+                _, var, value, _, dom = ev
+                assert dom[var].bit_count() >= 2
+                fixed_before = dom[var - 1].bit_count() == 1 and orth[dom[var - 1].bit_length() - 1] >> value & 1
+                fixed_after = dom[var + 1].bit_count() == 1 and orth[dom[var + 1].bit_length() - 1] >> value & 1
+                assert fixed_before or fixed_after
+
+
+def test_infeasible_counts_and_budget():
+    n = 5
+    assert mod.Model(n, 0, 24, [1] * 5, [1] * 5).search(2) == ([], True)  # S's corner shares no path
+    assert not mod.Model(n, 0, 0, [1, 0, 0, 0, 0], [1, 0, 0, 0, 0]).ok
+    assert not mod.Model(n, 0, 4, [2, 0, 0, 0, 0], [1, 0, 0, 0, 0]).ok  # totals differ
+    inst = TASK.instance(5, 0)
+    sols, done = TASK.model(inst).search(2, max_nodes=1)
+    assert not done
 
 
 def test_is_snake_rules():
@@ -197,7 +277,7 @@ def test_alternative_solutions_accepted():
             if p is None:
                 continue
             rows, cols = mod.counts_of(p, sz)
-            sols = mod.Counter(sz, p[0], p[-1], rows, cols).search(2, max_nodes=None)[0]
+            sols = mod.Model(sz, p[0], p[-1], rows, cols).search(2, max_nodes=None)[0]
             if len(sols) == 2:
                 found = (sz, sols)
                 break
@@ -347,5 +427,35 @@ def test_trace_ends_in_verifying_answer(instances):
     for inst in [instances[lv][0] for lv in range(1, 6)]:
         trace = TASK.trace(inst)
         assert trace.splitlines()[-1].startswith("Answer: ")
-        assert set(trace) <= CHARSET and "Step 1:" in trace
+        assert set(trace) <= CHARSET and "Grow the snake from both ends" in trace
         assert TASK.verify(inst, extract_answer(trace)).correct
+
+
+def test_trace_is_the_engine_search_in_words(instances):
+    """The trace replays the engine's search for one snake: forced cells with their reasons, and where the engine
+    guessed, the guess, any dead branch and its undo; the cells it names as forced are the answer's cells."""
+    guessed = forced = 0
+    for inst in instances[5][:6]:
+        trace = TASK.trace(inst)
+        model = TASK.model(inst)
+        log: list = []
+        model.search(1, max_nodes=None, log=log)
+        branches = {(ev[1], ev[2]) for ev in log if ev[0] == "branch"}
+        n = model.n
+        tries = [line.strip() for line in trace.splitlines() if line.strip().startswith("Try cell ")]
+        assert len(tries) <= len([ev for ev in log if ev[0] == "branch"])
+        for line in tries:
+            k, rc = line.split()[2], line.split()[4]
+            r, c = (int(x) for x in rc.strip("()").split(","))
+            assert (int(k), r * n + c) in branches
+        answer = list(inst._witness)
+        for line in trace.splitlines()[3:-2]:
+            if not line.startswith(" "):  # root deductions (no guess yet) hold in the solution
+                for k, r, c in re.findall(r"Cell (\d+) must be \((\d+),(\d+)\)", line):
+                    assert answer[int(k)] == (int(r), int(c))
+                    forced += 1
+        if branches:
+            guessed += 1
+            assert "No cell is forced at either end" in trace
+            assert any(ev[0] == "fail" for ev in log) == ("That fails, so cell" in trace)
+    assert guessed >= 3 and forced >= 10

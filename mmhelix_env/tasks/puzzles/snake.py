@@ -7,12 +7,10 @@ cells three or more apart are never diagonal neighbours (spec/tasks/Snake.md).
 Generation: the size and a target length from the level's ranges, S uniformly, then a randomized DFS that
 adds a cell only when it keeps the no-touching rule; paths below the level's turn or detour floor are
 redrawn; the counts come from the path, and the instance is kept only when the solution counter proves it
-unique. Counter / solver: a DFS from S under the no-touching rule (an incremental bit set of forbidden
-cells), pruning full rows and columns, an E that gets walled in, and a travel bound (the rows and columns
-that still need cells, then E, must be reachable in exactly the remaining number of steps, with parity).
-The generator's uniqueness proof (``count_both_ends``, limit 2, node budget) runs the same pruning but
-grows the snake from both ends at once, always extending the end with fewer candidate cells, and checks
-every completed snake against all the rules; it finds exactly the solutions ``Counter`` finds.
+unique. Counter / solver / trace: the shared core.csp engine (:class:`Model`): one variable per snake position
+and a :class:`SnakePath` constraint that grows the snake from both ends (forced steps, no touching, full rows and
+columns, a walled-in head, and a travel and reach bound towards the other head); the engine branches on the head
+with fewer candidate cells, and the trace is the engine's search log in words.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ...core import GenerationError, Instance, ParseError, RecordError, Task, Verdict, record_field
+from ...core.csp import CSP, Constraint, SearchResult, explain_search, values_of
 from ...core.grid_puzzle import CellStepMixin, Grid, to_grid
 from ...core.parsing import parse_coords
 from ...render.canvas import WHITE
@@ -39,7 +38,7 @@ LEVEL_PARAMS: dict[int, tuple[tuple[int, int], tuple[int, int], int, int]] = {
 }
 MAX_DRAWS = 400
 GROW_BUDGET = 4_000
-COUNT_BUDGET = 500
+COUNT_BUDGET = 150  # engine search nodes for the generator's uniqueness count
 START_FILL = (44, 160, 44)
 END_FILL = (214, 39, 40)
 SNAKE_FILL = (120, 170, 230)
@@ -47,7 +46,6 @@ MARK = (150, 150, 160)
 FORMAT_SENTENCE = ("Your answer should be a sequence of coordinates in the format (row,column) representing the path "
                    "from start to end.")
 FORMAT_EXAMPLE = "(row1,col1) (row2,col2) (row3,col3) ..."
-TRACE_REJECT_LINES = 60
 
 Cell = tuple[int, int]
 _NOT_BARE = re.compile(r"[^0-9\s,]")
@@ -149,155 +147,56 @@ def grow(rng: np.random.Generator, n: int, length: int) -> list[int] | None:
     return None
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# counter / solver
-
-
-class _Budget(Exception):
-    pass
-
-
-class Counter:
-    """DFS from S for snakes that end exactly at E and meet every count (see module doc)."""
-
-    def __init__(self, n: int, start: int, end: int, row_counts, col_counts):
-        self.n = n
-        self.start = start
-        self.end = end
-        self.rows0 = [int(x) for x in row_counts]
-        self.cols0 = [int(x) for x in col_counts]
-        self.nodes = 0
-
-    def feasible(self) -> bool:
-        n = self.n
-        rows, cols = self.rows0, self.cols0
-        if len(rows) != n or len(cols) != n or any(x < 0 or x > n for x in rows + cols):
-            return False
-        sr, sc = divmod(self.start, n)
-        er, ec = divmod(self.end, n)
-        return (sum(rows) == sum(cols) and self.start != self.end and rows[sr] and cols[sc] and rows[er]
-                and cols[ec])
-
-    def search(self, limit: int = 2, max_nodes: int | None = COUNT_BUDGET, explain: bool = False
-               ) -> tuple[list[list[int]], bool]:
-        """(up to ``limit`` solutions as cell lists, complete?)."""
-        self.nodes = 0
-        if not self.feasible():
-            return [], True
-        n = self.n
-        orth, diag, _, rowm, colm = geometry(n)
-        rows, cols = self.rows0[:], self.cols0[:]
-        end, start = self.end, self.start
-        er, ec = divmod(end, n)
-        sr, sc = divmod(start, n)
-        rows[sr] -= 1
-        cols[sc] -= 1
-        allowed = (1 << (n * n)) - 1
-        for r in range(n):
-            if rows[r] == 0:
-                allowed &= ~rowm[r]
-        for c in range(n):
-            if cols[c] == 0:
-                allowed &= ~colm[c]
-        remaining = sum(rows)
-        sols: list[list[int]] = []
-        path = [start]
-        if remaining == 0:
-            return [], True
-        rneed = sum(1 << r for r in range(n) if rows[r])
-        cneed = sum(1 << c for c in range(n) if cols[c])
-
-        def travel(x: int, left: int, rneed: int, cneed: int) -> bool:
-            xr, xc = divmod(x, n)
-            d = abs(xr - er) + abs(xc - ec)
-            if d > left or (left - d) & 1:
-                return False
-            if rneed:
-                lo, hi = (rneed & -rneed).bit_length() - 1, rneed.bit_length() - 1
-                v = hi - lo + min(abs(xr - lo) + abs(hi - er), abs(xr - hi) + abs(lo - er))
-            else:
-                v = abs(xr - er)
-            if cneed:
-                lo, hi = (cneed & -cneed).bit_length() - 1, cneed.bit_length() - 1
-                h = hi - lo + min(abs(xc - lo) + abs(hi - ec), abs(xc - hi) + abs(lo - ec))
-            else:
-                h = abs(xc - ec)
-            return v + h <= left
-
-        full = (1 << (n * n)) - 1
-        col0 = colm[0]
-        not_first = full & ~col0
-        not_last = full & ~colm[n - 1]
-
-        ball_e = padded_balls(n)[end]
-
-        def reach(x: int, free: int, left: int, rneed: int, cneed: int) -> bool:
-            """E and enough cells of every row and column that still needs some are reachable from x: a BFS in
-            the free cells; a cell at BFS depth k counts only if it lies within left - k steps of E."""
-            return _reachable(x, end, free & ~(1 << x), left, ball_e, n, not_first, not_last, rneed, cneed,
-                              rowm, colm, rows, cols)
-
-        def dfs(prev: int, cur: int, forbid: int, allowed: int, left: int, rneed: int, cneed: int) -> None:
-            self.nodes += 1
-            if max_nodes is not None and self.nodes > max_nodes:
-                raise _Budget
-            cand = orth[cur] & ~forbid & allowed
-            base = forbid | orth[cur] | diag[prev] if prev >= 0 else forbid | orth[cur]
-            while cand:
-                b = cand & -cand
-                cand ^= b
-                x = b.bit_length() - 1
-                if x == end:
-                    if left == 1:
-                        sols.append(path + [x])
-                        if len(sols) >= limit:
-                            return
-                    continue
-                if left <= 1:
-                    continue
-                xr, xc = divmod(x, n)
-                nf = base | b
-                if nf >> end & 1:
-                    continue  # E walled in: it touches the body behind the new end
-                if (xr == er and rows[xr] == 1) or (xc == ec and cols[xc] == 1):
-                    continue  # the last free place in E's row or column must be E itself
-                rows[xr] -= 1
-                cols[xc] -= 1
-                na, nr, nc = allowed, rneed, cneed
-                if rows[xr] == 0:
-                    na &= ~rowm[xr]
-                    nr &= ~(1 << xr)
-                if cols[xc] == 0:
-                    na &= ~colm[xc]
-                    nc &= ~(1 << xc)
-                d = abs(xr - er) + abs(xc - ec)
-                if d < left and not (left - 1 - d) & 1 and travel(x, left - 1, nr, nc) and \
-                        reach(x, na & ~nf, left - 1, nr, nc):
-                    path.append(x)
-                    dfs(cur, x, nf, na, left - 1, nr, nc)
-                    path.pop()
-                rows[xr] += 1
-                cols[xc] += 1
-                if len(sols) >= limit:
-                    return
-
-        try:
-            dfs(-1, start, 1 << start, allowed, remaining, rneed, cneed)
-        except _Budget:
-            return sols, False
-        return sols, True
-
 
 # ---------------------------------------------------------------------------------------------------------------
-# uniqueness counter for generation: the snake is grown from both ends
+# solver / counter: a core.csp model
+
+
+@lru_cache(maxsize=32)
+def _edge_masks(n: int) -> tuple[int, int, int]:
+    """(all cells, cells not in column 0, cells not in column n-1): the masks for shifting cell sets sideways."""
+    _, _, _, _, colm = geometry(n)
+    full = (1 << (n * n)) - 1
+    return full, full & ~colm[0], full & ~colm[n - 1]
+
+
+def _orth_of(m: int, n: int, not_first: int, not_last: int, full: int) -> int:
+    """The orthogonal neighbours of a set of cells (the set itself not included unless neighbouring)."""
+    return (((m << 1) & not_first) | ((m >> 1) & not_last) | (m << n) | (m >> n)) & full
+
+
+def _diag_of(m: int, n: int, not_first: int, not_last: int, full: int) -> int:
+    side = ((m << 1) & not_first) | ((m >> 1) & not_last)
+    return ((side << n) | (side >> n)) & full
+
+
+def _travel(n: int, x: int, t: int, left: int, rneed: int, cneed: int) -> bool:
+    """From x, ``left`` steps can end at t (distance and parity) after visiting every row in ``rneed`` and every
+    column in ``cneed`` (bit sets of the rows and columns that still need cells)."""
+    xr, xc = divmod(x, n)
+    er, ec = divmod(t, n)
+    d = abs(xr - er) + abs(xc - ec)
+    if d > left or (left - d) & 1:
+        return False
+    if rneed:
+        lo, hi = (rneed & -rneed).bit_length() - 1, rneed.bit_length() - 1
+        v = hi - lo + min(abs(xr - lo) + abs(hi - er), abs(xr - hi) + abs(lo - er))
+    else:
+        v = abs(xr - er)
+    if cneed:
+        lo, hi = (cneed & -cneed).bit_length() - 1, cneed.bit_length() - 1
+        h = hi - lo + min(abs(xc - lo) + abs(hi - ec), abs(xc - hi) + abs(lo - ec))
+    else:
+        h = abs(xc - ec)
+    return v + h <= left
 
 
 def _reachable(x: int, target: int, avail: int, left: int, ball: tuple[int, ...], n: int, not_first: int,
                not_last: int, rneed: int, cneed: int, rowm, colm, rows, cols) -> bool:
-    """Pruning test shared by both counters: from x, a BFS through ``avail`` within ``left`` steps, keeping a cell
-    at depth k only if it lies within left - k steps of ``target`` (``ball[t]``); the target and at least
-    ``left`` cells must be usable, and so must the cells every still-needy row and column (``rneed``/``cneed``
-    bitmasks, remaining counts ``rows``/``cols``) require."""
+    """From x, a BFS through ``avail`` within ``left`` steps, keeping a cell at depth k only if it lies within
+    left - k steps of ``target`` (``ball[t]``); the target and at least ``left`` cells must be usable, and so must
+    the cells every still-needy row and column (``rneed``/``cneed`` bit sets, remaining counts ``rows``/``cols``)
+    requires."""
     frontier = 1 << x
     usable = 0
     for t in range(left - 1, -1, -1):
@@ -350,156 +249,368 @@ def is_snake(path: list[int], n: int, rows0: list[int], cols0: list[int]) -> boo
     return True
 
 
-def count_both_ends(n: int, start: int, end: int, row_counts, col_counts, limit: int = 2,
-                    max_nodes: int | None = COUNT_BUDGET) -> tuple[list[list[int]], bool, int]:
-    """(up to ``limit`` snakes from S to E meeting the counts, complete?, nodes): a DFS that extends, at every
-    node, whichever end of the snake (the piece grown from S or the one grown from E) has fewer candidate
-    cells. A new cell must keep the no-touching rule with its own piece, stay clear (orthogonally and
-    diagonally) of the other piece while at least two more cells are to come between the two heads, and keep
-    the travel and reach bounds of ``Counter`` towards the other head; the last two cells are enumerated and
-    every completed snake is checked against all the rules (``is_snake``)."""
-    rows0, cols0 = [int(x) for x in row_counts], [int(x) for x in col_counts]
-    if not Counter(n, start, end, rows0, cols0).feasible():
-        return [], True, 0
-    orth, diag, _, rowm, colm = geometry(n)
-    pb = padded_balls(n)
-    rows, cols = rows0[:], cols0[:]
-    for c in (start, end):
-        rows[c // n] -= 1
-        cols[c % n] -= 1
-    if min(rows) < 0 or min(cols) < 0:
-        return [], True, 0
-    full = (1 << (n * n)) - 1
-    allowed = full
-    for r in range(n):
-        if rows[r] == 0:
-            allowed &= ~rowm[r]
-    for c in range(n):
-        if cols[c] == 0:
-            allowed &= ~colm[c]
-    not_first = full & ~colm[0]
-    not_last = full & ~colm[n - 1]
-    sols: list[list[int]] = []
-    nodes = 0
-    pieces = ([start], [end])
+def feasible(n: int, start: int, end: int, rows, cols) -> bool:
+    """The counts fit the grid and leave room for S and E (a cheap check before any search)."""
+    if len(rows) != n or len(cols) != n or any(x < 0 or x > n for x in list(rows) + list(cols)):
+        return False
+    sr, sc = divmod(start, n)
+    er, ec = divmod(end, n)
+    return sum(rows) == sum(cols) >= 2 and start != end and bool(rows[sr] and cols[sc] and rows[er] and cols[ec])
 
-    def travel(x: int, t: int, left: int, rneed: int, cneed: int) -> bool:
-        xr, xc = divmod(x, n)
-        er, ec = divmod(t, n)
-        d = abs(xr - er) + abs(xc - ec)
-        if d > left or (left - d) & 1:
-            return False
-        if rneed:
-            lo, hi = (rneed & -rneed).bit_length() - 1, rneed.bit_length() - 1
-            v = hi - lo + min(abs(xr - lo) + abs(hi - er), abs(xr - hi) + abs(lo - er))
-        else:
-            v = abs(xr - er)
-        if cneed:
-            lo, hi = (cneed & -cneed).bit_length() - 1, cneed.bit_length() - 1
-            h = hi - lo + min(abs(xc - lo) + abs(hi - ec), abs(xc - hi) + abs(lo - ec))
-        else:
-            h = abs(xc - ec)
-        return v + h <= left
 
-    def reach(x: int, t: int, free: int, left: int, rneed: int, cneed: int) -> bool:
-        """As ``Counter``'s reach, towards the other head t in ``left`` steps (t itself counted as a cell)."""
-        return _reachable(x, t, (free | 1 << t) & ~(1 << x), left, pb[t], n, not_first, not_last, rneed, cneed,
-                          rowm, colm, rows, cols)
+class SnakePath(Constraint):
+    """The snake rules over the position variables (variable k: the k-th snake cell, a bit set of cells; S is
+    variable 0, E variable L-1). The fixed variables form a piece grown from S and one grown from E; each call
+    extends them while only one cell can come next. A next cell must keep the no-touching rule with its own
+    piece, stay clear (orthogonally and diagonally) of the other piece while at least two more cells are to
+    come between the heads, keep every row and column within its count, and leave the other head reachable in
+    exactly the remaining number of steps (distance and parity, through every row and column that still needs
+    cells, and by a BFS in the free cells that must find enough cells for each of them). Of the two heads, the
+    one with fewer candidate cells (S's on ties) gets this full test; the engine then branches on it, since its
+    domain is the smallest. With two or fewer cells left the candidates are just the free common neighbours,
+    and a finished snake is checked against every rule."""
 
-    def finish(middle: list[int]) -> None:
-        path = pieces[0] + middle + pieces[1][::-1]
-        if is_snake(path, n, rows0, cols0):
-            sols.append(path)
+    __slots__ = ("n", "rows0", "cols0", "length", "notes")
 
-    def tail(left: int, allowed: int) -> None:
-        """At most two cells remain between the heads: try them all."""
-        a, b = pieces[0][-1], pieces[1][-1]
-        used = 0
-        for c in pieces[0] + pieces[1]:
-            used |= 1 << c
-        if left == 0:
-            if orth[a] >> b & 1:
-                finish([])
-            return
-        if left == 1:
-            m = orth[a] & orth[b] & allowed & ~used
-            while m and len(sols) < limit:
-                x = m & -m
-                m ^= x
-                finish([x.bit_length() - 1])
-            return
-        m = orth[a] & allowed & ~used
-        while m and len(sols) < limit:
-            xb = m & -m
-            m ^= xb
-            x = xb.bit_length() - 1
-            m2 = orth[x] & orth[b] & allowed & ~used & ~xb
-            while m2 and len(sols) < limit:
-                y = m2 & -m2
-                m2 ^= y
-                finish([x, y.bit_length() - 1])
+    def __init__(self, n: int, rows0, cols0, label: str = "snake"):
+        length = sum(rows0)
+        super().__init__(range(length), label)
+        self.n = n
+        self.rows0 = [int(x) for x in rows0]
+        self.cols0 = [int(x) for x in cols0]
+        self.length = length
+        self.notes: list | None = None  # set to a list to record why candidates go (traces)
 
-    def dfs(fa: int, ga: int, fb: int, gb: int, allowed: int, left: int, rneed: int, cneed: int) -> None:
-        """fa / fb: cells a later cell of the snake may not take because of piece A / B (its own no-touching
-        rule); ga / gb: the cells of the piece and all their orthogonal and diagonal neighbours."""
-        nonlocal nodes
-        nodes += 1
-        if max_nodes is not None and nodes > max_nodes:
-            raise _Budget
-        if left <= 2:
-            tail(left, allowed)
-            return
-        pa, pbk = pieces
-        ca = orth[pa[-1]] & ~fa & ~gb & allowed
-        cb = orth[pbk[-1]] & ~fb & ~ga & allowed
-        if not ca or not cb:
-            return
-        side = 0 if ca.bit_count() <= cb.bit_count() else 1
-        own, cand = (pa, ca) if side == 0 else (pbk, cb)
-        f, g, fo = (fa, ga, fb) if side == 0 else (fb, gb, fa)
-        cur = own[-1]
-        prev = own[-2] if len(own) >= 2 else -1
-        base = f | orth[cur] | diag[prev] if prev >= 0 else f | orth[cur]
-        other = pieces[1 - side][-1]
-        while cand:
-            bx = cand & -cand
-            cand ^= bx
-            x = bx.bit_length() - 1
-            nf = base | bx
-            if nf >> other & 1:
-                continue  # the other head touches this piece's body
+    def satisfied(self, values) -> bool:
+        return is_snake(list(values), self.n, self.rows0, self.cols0)
+
+    def _note(self, *item) -> None:
+        if self.notes is not None:
+            self.notes.append(item)
+
+    def _done(self, dom: list[int], changed: list[int]) -> list[int] | None:
+        if is_snake([m.bit_length() - 1 for m in dom], self.n, self.rows0, self.cols0):
+            return changed
+        self._note("broken")
+        return None
+
+    def propagate(self, dom: list[int]) -> list[int] | None:
+        size = self.length
+        n = self.n
+        try:
+            fixed = bytes(map(int.bit_count, dom))
+        except ValueError:  # more than 255 values: only "one or more" matters here
+            fixed = bytes(min(m.bit_count(), 2) for m in dom)
+        a = size - len(fixed.lstrip(b"\x01")) - 1  # the head of the piece from S is variable a
+        b = len(fixed.rstrip(b"\x01"))  # the head of the piece from E is variable b
+        if a >= size - 1:
+            return self._done(dom, [])
+        orth, diag, _, rowm, colm = geometry(n)
+        full, not_first, not_last = _edge_masks(n)
+        piece_a = piece_b = 0
+        for m in dom[:a + 1]:
+            piece_a |= m
+        for m in dom[b:]:
+            piece_b |= m
+        used = piece_a | piece_b
+        if used.bit_count() != a + 1 + size - b:
+            self._note("repeat")
+            return None
+        rows = [self.rows0[r] - (used & rowm[r]).bit_count() for r in range(n)]
+        cols = [self.cols0[c] - (used & colm[c]).bit_count() for c in range(n)]
+        if min(rows) < 0 or min(cols) < 0:
+            self._note("overfull")
+            return None
+        allowed = full & ~used
+        rneed = cneed = 0
+        for r in range(n):
+            if rows[r]:
+                rneed |= 1 << r
+            else:
+                allowed &= ~rowm[r]
+        for c in range(n):
+            if cols[c]:
+                cneed |= 1 << c
+            else:
+                allowed &= ~colm[c]
+        head_a = dom[a].bit_length() - 1
+        head_b = dom[b].bit_length() - 1
+        prev_a = dom[a - 1].bit_length() - 1 if a >= 1 else -1
+        prev_b = dom[b + 1].bit_length() - 1 if b + 1 < size else -1
+        # forbidden for the next cell of a piece: its cells, the orthogonal neighbours of all but its head and the
+        # diagonal neighbours of all but its last two cells; clear: the piece with all its neighbours
+        body = piece_a & ~(1 << head_a)
+        older = body & ~(1 << prev_a) if prev_a >= 0 else body
+        forbid_a = piece_a | _orth_of(body, n, not_first, not_last, full) | _diag_of(older, n, not_first, not_last,
+                                                                                      full)
+        body = piece_b & ~(1 << head_b)
+        older = body & ~(1 << prev_b) if prev_b >= 0 else body
+        forbid_b = piece_b | _orth_of(body, n, not_first, not_last, full) | _diag_of(older, n, not_first, not_last,
+                                                                                      full)
+        near_a = piece_a | _orth_of(piece_a, n, not_first, not_last, full) | _diag_of(piece_a, n, not_first,
+                                                                                       not_last, full)
+        near_b = piece_b | _orth_of(piece_b, n, not_first, not_last, full) | _diag_of(piece_b, n, not_first,
+                                                                                       not_last, full)
+        balls_ = padded_balls(n)
+        notes = self.notes
+        changed: list[int] = []
+        while True:
+            left = b - a - 1  # cells still to place between the heads
+            if left <= 2:
+                return self._endgame(dom, changed, a, b, head_a, head_b, allowed)
+            cand_a = orth[head_a] & ~forbid_a & ~near_b & allowed & dom[a + 1]
+            cand_b = orth[head_b] & ~forbid_b & ~near_a & allowed & dom[b - 1]
+            if notes is not None:
+                self._note_blocked(a + 1, head_a, cand_a, forbid_a, near_b, allowed, used, rows, cols)
+                self._note_blocked(b - 1, head_b, cand_b, forbid_b, near_a, allowed, used, rows, cols)
+            if not cand_a or not cand_b:
+                self._note("stuck", a + 1 if not cand_a else b - 1)
+                return None
+            from_s = cand_a.bit_count() <= cand_b.bit_count()
+            if from_s:
+                var, cand, own, cur, prev, other, other_var = a + 1, cand_a, forbid_a, head_a, prev_a, head_b, b - 1
+                other_forbid, other_cand = forbid_b, cand_b
+            else:
+                var, cand, own, cur, prev, other, other_var = b - 1, cand_b, forbid_b, head_b, prev_b, head_a, a + 1
+                other_forbid, other_cand = forbid_a, cand_a
+            if other_cand != dom[other_var]:
+                dom[other_var] = other_cand
+                changed.append(other_var)
+            base = own | orth[cur] | diag[prev] if prev >= 0 else own | orth[cur]
+            keep = 0
+            m = cand
+            while m:
+                bx = m & -m
+                m ^= bx
+                x = bx.bit_length() - 1
+                nf = base | bx
+                if nf >> other & 1:
+                    if notes is not None:
+                        notes.append(("walls", var, x, other))
+                    continue
+                xr, xc = divmod(x, n)
+                rows[xr] -= 1
+                cols[xc] -= 1
+                na, nr, nc = allowed, rneed, cneed
+                if rows[xr] == 0:
+                    na &= ~rowm[xr]
+                    nr &= ~(1 << xr)
+                if cols[xc] == 0:
+                    na &= ~colm[xc]
+                    nc &= ~(1 << xc)
+                if not _travel(n, x, other, left, nr, nc):
+                    if notes is not None:
+                        notes.append(("far", var, x, other, left))
+                elif not _reachable(x, other, ((na & ~nf & ~other_forbid) | 1 << other) & ~bx, left, balls_[other],
+                                    n, not_first, not_last, nr, nc, rowm, colm, rows, cols):
+                    if notes is not None:
+                        notes.append(("cut", var, x, other, left))
+                else:
+                    keep |= bx
+                rows[xr] += 1
+                cols[xc] += 1
+            if not keep:
+                self._note("stuck", var)
+                return None
+            if keep != dom[var]:
+                dom[var] = keep
+                changed.append(var)
+            if keep & (keep - 1):
+                return changed
+            x = keep.bit_length() - 1  # one way on: extend the piece
+            if notes is not None:
+                notes.append(("forced", var, x))
             xr, xc = divmod(x, n)
             rows[xr] -= 1
             cols[xc] -= 1
-            na, nr, nc = allowed, rneed, cneed
             if rows[xr] == 0:
-                na &= ~rowm[xr]
-                nr &= ~(1 << xr)
+                allowed &= ~rowm[xr]
+                rneed &= ~(1 << xr)
             if cols[xc] == 0:
-                na &= ~colm[xc]
-                nc &= ~(1 << xc)
-            if travel(x, other, left, nr, nc) and reach(x, other, na & ~nf & ~fo, left, nr, nc):
-                ng = g | bx | orth[x] | diag[x]
-                own.append(x)
-                if side == 0:
-                    dfs(nf, ng, fb, gb, na, left - 1, nr, nc)
-                else:
-                    dfs(fa, ga, nf, ng, na, left - 1, nr, nc)
-                own.pop()
-            rows[xr] += 1
-            cols[xc] += 1
-            if len(sols) >= limit:
-                return
+                allowed &= ~colm[xc]
+                cneed &= ~(1 << xc)
+            allowed &= ~keep
+            used |= keep
+            around = keep | orth[x] | diag[x]
+            if from_s:
+                forbid_a = base | keep
+                near_a |= around
+                prev_a, head_a, a = head_a, x, a + 1
+            else:
+                forbid_b = base | keep
+                near_b |= around
+                prev_b, head_b, b = head_b, x, b - 1
 
-    rneed = sum(1 << r for r in range(n) if rows[r])
-    cneed = sum(1 << c for c in range(n) if cols[c])
-    ga = (1 << start) | orth[start] | diag[start]
-    gb = (1 << end) | orth[end] | diag[end]
-    try:
-        dfs(1 << start, ga, 1 << end, gb, allowed, sum(rows), rneed, cneed)
-    except _Budget:
-        return sols, False, nodes
-    return sols[:limit], True, nodes
+    def _endgame(self, dom: list[int], changed: list[int], a: int, b: int, head_a: int, head_b: int,
+                 allowed: int) -> list[int] | None:
+        """One or two cells left between the heads: free cells next to the heads (and to each other)."""
+        orth = geometry(self.n)[0]
+        if b - a - 1 <= 0:
+            return self._done(dom, changed)
+        cand_a = dom[a + 1] & orth[head_a] & allowed
+        if b - a - 1 == 1:
+            cand_a &= orth[head_b]
+            cand_b = cand_a
+        else:
+            full, not_first, not_last = _edge_masks(self.n)
+            cand_b = dom[b - 1] & orth[head_b] & allowed
+            cand_a, cand_b = (cand_a & _orth_of(cand_b, self.n, not_first, not_last, full),
+                              cand_b & _orth_of(cand_a, self.n, not_first, not_last, full))
+        if not cand_a or not cand_b:
+            self._note("stuck", a + 1 if not cand_a else b - 1)
+            return None
+        for var, cand in ((a + 1, cand_a), (b - 1, cand_b)):
+            if cand != dom[var]:
+                dom[var] = cand
+                changed.append(var)
+        if not cand_a & (cand_a - 1) and not cand_b & (cand_b - 1):
+            return self._done(dom, changed)
+        return changed
+
+    def _note_blocked(self, var: int, head: int, cand: int, forbid: int, near_other: int, allowed: int, used: int,
+                      rows: list[int], cols: list[int]) -> None:
+        """Trace notes: why the head's other neighbours cannot come next."""
+        n = self.n
+        for y in geometry(n)[2][head]:
+            if cand >> y & 1 or used >> y & 1:
+                continue
+            yr, yc = divmod(y, n)
+            if not rows[yr]:
+                self.notes.append(("row", var, y, yr))
+            elif not cols[yc]:
+                self.notes.append(("col", var, y, yc))
+            elif forbid >> y & 1:
+                self.notes.append(("touch", var, y))
+            elif near_other >> y & 1:
+                self.notes.append(("near", var, y))
+
+
+class Model:
+    """A Snake puzzle as a core.csp CSP: variable k is the k-th cell of the snake (S is 0, E is L - 1, L = the sum
+    of the row counts), every middle variable starting with the cells of the rows and columns whose count is not
+    0; one :class:`SnakePath` constraint. The engine's fewest-values branching then picks the head (of the pieces
+    grown from S and from E) with fewer candidate cells, S's on ties, since a head has at most four candidates and
+    a middle variable keeps at least L - 2 cells. (On a snake of six cells or fewer the engine may pick a middle
+    variable; the constraint only narrows next to the two pieces and checks the finished snake, so it stays
+    exact.)"""
+
+    def __init__(self, n: int, start: int, end: int, rows, cols):
+        self.n = n
+        self.start = start
+        self.end = end
+        self.rows = [int(x) for x in rows]
+        self.cols = [int(x) for x in cols]
+        self.ok = feasible(n, start, end, self.rows, self.cols)
+        self.length = sum(self.rows) if self.ok else 0
+        _, _, _, rowm, colm = geometry(n)
+        area = sum(rowm[r] for r in range(n) if self.rows[r] > 0) if self.ok else 0
+        area &= sum(colm[c] for c in range(n) if self.cols[c] > 0) if self.ok else 0
+        middle = area & ~(1 << start) & ~(1 << end)
+        self.csp = CSP([1 << start] + [middle] * (self.length - 2) + [1 << end] if self.ok else [],
+                       names=[f"snake cell {k}" for k in range(self.length)])
+        self.path = self.csp.add(SnakePath(n, self.rows, self.cols)) if self.ok else None
+        self.result = SearchResult(0)
+
+    def search(self, limit: int = 2, max_nodes: int | None = COUNT_BUDGET, log: list | None = None
+               ) -> tuple[list[list[int]], bool]:
+        """(up to ``limit`` snakes as cell-index lists, complete?)."""
+        if not self.ok:
+            self.result = SearchResult(0)
+            return [], True
+        self.result = self.csp.search(limit, max_nodes=max_nodes, log=log)
+        return self.result.solutions, self.result.complete
+
+    # ----- trace --------------------------------------------------------------------------------------------
+    def explain(self) -> tuple[list[str], list[int] | None]:
+        """The search for one snake, in words (from the engine's search log), and the snake."""
+        log: list = []
+        sols, _ = self.search(1, max_nodes=None, log=log)
+        if self.path is None:
+            return ["The counts do not fit the grid, S and E."], None
+        n, path = self.n, self.path
+
+        def cell(x: int) -> str:
+            return fmt(divmod(x, n))
+
+        def which(var: int) -> str:
+            return f"cell {var}"
+
+        def notes_of(before) -> list:
+            path.notes = []
+            try:
+                path.propagate(list(before))
+                return path.notes
+            finally:
+                path.notes = None
+
+        def words(notes, changes) -> list[str]:
+            out, reasons = [], {}
+            forced = {item[1] for item in notes if item[0] == "forced"}
+            for item in notes:
+                kind, var = item[0], item[1] if len(item) > 1 else None
+                if kind in ("row", "col"):
+                    line = f"{cell(item[2])} is in {'row' if kind == 'row' else 'column'} {item[3]}, which is full"
+                elif kind == "touch":
+                    line = f"{cell(item[2])} would touch the snake"
+                elif kind == "near":
+                    line = f"{cell(item[2])} would touch the other end's piece"
+                elif kind == "walls":
+                    line = f"{cell(item[2])} would touch the other head {cell(item[3])}"
+                elif kind == "far":
+                    line = (f"{cell(item[2])} leaves {item[4]} steps to {cell(item[3])}, too few (or the wrong parity) "
+                            "to pass every row and column that still needs cells")
+                elif kind == "cut":
+                    line = (f"{cell(item[2])} cuts off {cell(item[3])} or cells that some row or column still needs "
+                            f"within {item[4]} steps")
+                elif kind == "forced":
+                    reasons.setdefault(var, [])
+                    why = "; ".join(dict.fromkeys(reasons.pop(var)))
+                    out.append(f"{which(var).capitalize()} must be {cell(item[2])}" + (f" ({why})" if why else "")
+                               + ".")
+                    continue
+                else:
+                    continue
+                reasons.setdefault(var, []).append(line)
+            for var, _, after in changes:
+                if after & (after - 1):
+                    why = "; ".join(dict.fromkeys(reasons.pop(var, [])))
+                    out.append(f"{which(var).capitalize()} is one of {_cells(after, n)}" + (f" ({why})" if why else "")
+                               + ".")
+                elif var not in forced:
+                    out.append(f"{which(var).capitalize()} must be {cell(after.bit_length() - 1)}, next to both "
+                               "heads.")
+            return out
+
+        def deduce(ci: int, changes, before) -> str:
+            return " ".join(words(notes_of(before), changes)) or "Nothing new."
+
+        def fail(ci: int, before) -> str:
+            notes = notes_of(before)
+            text = " ".join(words(notes, []))
+            last = notes[-1] if notes else ("broken",)
+            if last[0] == "stuck":
+                end = f"Contradiction: no cell can be {which(last[1])}."
+            elif last[0] == "overfull":
+                end = "Contradiction: a row or column has more snake cells than its count."
+            else:
+                end = "Contradiction: the finished snake breaks a rule."
+            return f"{text} {end}".strip()
+
+        def guess(var: int, value: int, cands: int) -> str:
+            return f"Try {which(var)} = {cell(value)} (of {_cells(cands, n)})."
+
+        def undo(var: int, value: int) -> str:
+            return f"That fails, so {which(var)} is not {cell(value)}."
+
+        lines = explain_search(log, deduce=deduce, fail=fail,
+                               leaf_fail=lambda ci: "Contradiction: the finished snake breaks a rule.",
+                               guess=guess, undo=undo,
+                               stuck="No cell is forced at either end; try the candidates of the end with fewer.")
+        return lines, (sols[0] if sols else None)
+
+
+def _cells(mask: int, n: int) -> str:
+    return ", ".join(fmt(divmod(x, n)) for x in values_of(mask))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -557,7 +668,7 @@ class Snake(CellStepMixin, Task):
     benchmark_id = "snake"
     generator_key = "snake"
     score_function = "snake_evaluator"
-    version = "1"
+    version = "2"  # 2: uniqueness counted by core.csp (node budget in engine nodes)
     answer_format = "the path as (row,column) cells from S to E separated by spaces, e.g. (0,1) (1,1) (2,1)"
     max_answer_chars = 20_000
     code_text = {1: "#", 2: "x"}
@@ -572,7 +683,7 @@ class Snake(CellStepMixin, Task):
             if path is None or turns_of(path, n) < min_turns or detour_of(path, n) < min_detour:
                 continue
             rows, cols = counts_of(path, n)
-            sols, done, _ = count_both_ends(n, path[0], path[-1], rows, cols, 2)
+            sols, done = Model(n, path[0], path[-1], rows, cols).search(2)
             if not done or len(sols) != 1:
                 continue
             state = {"n": n, "start": list(divmod(path[0], n)), "end": list(divmod(path[-1], n)),
@@ -590,14 +701,14 @@ class Snake(CellStepMixin, Task):
         s, e = inst.state["start"], inst.state["end"]
         return (int(s[0]), int(s[1])), (int(e[0]), int(e[1]))
 
-    def counter(self, inst: Instance) -> Counter:
+    def model(self, inst: Instance) -> Model:
         n = self.size(inst)
         (sr, sc), (er, ec) = self.ends(inst)
-        return Counter(n, sr * n + sc, er * n + ec, inst.state["row_counts"], inst.state["col_counts"])
+        return Model(n, sr * n + sc, er * n + ec, inst.state["row_counts"], inst.state["col_counts"])
 
     # ----- solving ---------------------------------------------------------------------------------------------
     def solve(self, inst: Instance) -> tuple[Cell, ...]:
-        sols, _ = self.counter(inst).search(1, max_nodes=None)
+        sols, _ = self.model(inst).search(1, max_nodes=None)
         if not sols:
             raise ValueError("this Snake puzzle has no solution")
         n = self.size(inst)
@@ -607,17 +718,17 @@ class Snake(CellStepMixin, Task):
         return path_text(solution)
 
     def count(self, inst: Instance, limit: int = 2) -> int:
-        return len(self.counter(inst).search(limit, max_nodes=None)[0])
+        return len(self.model(inst).search(limit, max_nodes=None)[0])
 
     def stats(self, inst: Instance) -> dict:
-        """Solver work (nodes of the uniqueness proof the generator ran) and the snake's size and shape."""
+        """Solver work (the engine's uniqueness count, limit 2: search nodes and propagator calls) and the snake's
+        size and shape."""
         n = self.size(inst)
-        (sr, sc), (er, ec) = self.ends(inst)
-        rows, cols = inst.state["row_counts"], inst.state["col_counts"]
-        nodes = count_both_ends(n, sr * n + sc, er * n + ec, rows, cols, 2, max_nodes=None)[2]
+        model = self.model(inst)
+        model.search(2, max_nodes=None)
         path = [r * n + col for r, col in self.solution(inst)]
         return {"n": n, "cells": len(path), "turns": turns_of(path, n), "detour": detour_of(path, n),
-                "search_nodes": nodes}
+                "search_nodes": model.result.nodes, "propagations": model.result.propagations}
 
     # ----- verification ----------------------------------------------------------------------------------------
     def check(self, inst: Instance, answer: str) -> Verdict:
@@ -722,71 +833,27 @@ class Snake(CellStepMixin, Task):
     def trace(self, inst: Instance) -> str:
         n = self.size(inst)
         start, end = self.ends(inst)
-        sol = list(self.solution(inst))
         rows = [int(x) for x in inst.state["row_counts"]]
         cols = [int(x) for x in inst.state["col_counts"]]
+        body, cells = self.model(inst).explain()
+        if cells is None:
+            raise ValueError("this Snake puzzle has no solution")
+        sol = [divmod(x, n) for x in cells]
         zr = [i for i in range(n) if rows[i] == 0]
         zc = [i for i in range(n) if cols[i] == 0]
         lines = [
             f"Snake on a {n}x{n} grid from S {fmt(start)} to E {fmt(end)}. Row counts: {rows}; column counts: "
-            f"{cols}. The snake has {sum(rows)} cells.",
+            f"{cols}. The snake has {sum(rows)} cells: cell 0 is S, cell {sum(rows) - 1} is E.",
             "Rows with count 0 (no snake cell): " + (", ".join(map(str, zr)) or "none") + "; columns with count 0: "
             + (", ".join(map(str, zc)) or "none") + ".",
-            "Walk from S, one cell at a time. A step is ruled out when it enters a full row or column, touches an "
-            "earlier part of the snake, walls E in, or leaves too few cells to visit every row and column that "
-            "still needs cells and reach E (the number of steps left must cover that distance, with the same "
-            "parity).",
+            "Grow the snake from both ends. A cell cannot come next when it is in a full row or column, touches the "
+            "snake, touches the piece grown from the other end, or leaves too few steps (or the wrong parity) to "
+            "pass every row and column that still needs cells and meet the other end. When one cell is left it is "
+            "forced; otherwise try the candidates of the end with fewer:",
+            *body,
+            f"The snake is complete with every count met and no self-contact ({len(sol)} cells).",
         ]
-        counter = self.counter(inst)
-        left_r, left_c = rows[:], cols[:]
-        left_r[start[0]] -= 1
-        left_c[start[1]] -= 1
-        shown = 0
-        for k in range(1, len(sol)):
-            prefix = sol[:k]
-            nxt = sol[k]
-            alts = []
-            cur = prefix[-1]
-            for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-                x = (cur[0] + dr, cur[1] + dc)
-                if x == nxt or not (0 <= x[0] < n and 0 <= x[1] < n) or x in prefix:
-                    continue
-                why = self._reject(prefix, x, left_r, left_c, counter)
-                if why:
-                    alts.append(f"{fmt(x)} {why}")
-            left_r[nxt[0]] -= 1
-            left_c[nxt[1]] -= 1
-            note = f" (rejected: {'; '.join(alts)})" if alts and shown < TRACE_REJECT_LINES else ""
-            if alts:
-                shown += 1
-            lines.append(f"Step {k}: {fmt(cur)} -> {fmt(nxt)}; row {nxt[0]} needs {left_r[nxt[0]]} more, "
-                         f"column {nxt[1]} needs {left_c[nxt[1]]} more{note}.")
-        lines.append(f"The snake reaches E with every count met and no self-contact ({len(sol)} cells).")
         return "\n".join(lines) + "\nAnswer: " + path_text(sol)
-
-    def _reject(self, prefix: list[Cell], x: Cell, left_r: list[int], left_c: list[int], counter: Counter) -> str:
-        """Why stepping from the end of ``prefix`` to ``x`` fails (the rule it breaks, or a dead end)."""
-        n = len(left_r)
-        end = divmod(counter.end, n)
-        if left_r[x[0]] == 0:
-            return f"is in row {x[0]}, which is full"
-        if left_c[x[1]] == 0:
-            return f"is in column {x[1]}, which is full"
-        pos = {c: i for i, c in enumerate(prefix)}
-        i = len(prefix)
-        for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)):
-            j = pos.get((x[0] + dr, x[1] + dc))
-            if j is not None and i - j >= (2 if dr == 0 or dc == 0 else 3):
-                return f"would touch the snake at {fmt(prefix[j])}"
-        if x == end:
-            return "is E, but cells are still needed"
-        if (x[0] == end[0] and left_r[x[0]] == 1) or (x[1] == end[1] and left_c[x[1]] == 1):
-            return "would take the last place in E's row or column"
-        left = sum(left_r) - 1
-        d = abs(x[0] - end[0]) + abs(x[1] - end[1])
-        if d > left or (left - d) % 2:
-            return f"leaves {left} steps, which cannot end exactly at E (distance {d})"
-        return "leads to a dead end: no way on from there meets the counts"
 
     # ----- reference records -----------------------------------------------------------------------------------
     def record_state(self, record: dict) -> dict:
@@ -830,10 +897,10 @@ class Snake(CellStepMixin, Task):
         except (TypeError, ValueError) as err:
             raise RecordError(f"bad counts: {err}") from None
         state = {"n": n, "start": list(start), "end": list(end), "row_counts": rows, "col_counts": cols}
-        counter = Counter(n, start[0] * n + start[1], end[0] * n + end[1], rows, cols)
-        if not counter.feasible():
+        model = Model(n, start[0] * n + start[1], end[0] * n + end[1], rows, cols)
+        if not model.ok:
             raise RecordError("the counts do not fit the grid, S and E")
-        sols, done = counter.search(1, max_nodes=20_000)
+        sols, done = model.search(1, max_nodes=20_000)
         if done and not sols:
             raise RecordError("no snake meets these counts")
         return state
@@ -931,5 +998,5 @@ def _cell_field(value: Any) -> Cell | None:
 
 TASK = Snake()
 
-__all__ = ["LEVEL_PARAMS", "TASK", "Counter", "Snake", "count_both_ends", "grow", "is_snake", "path_text",
+__all__ = ["LEVEL_PARAMS", "TASK", "Model", "Snake", "SnakePath", "grow", "is_snake", "path_text",
            "snake_from_cells"]
