@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from .core import LEVELS, Instance, Task, Verdict, extract_answer, level_number
-from .envs import AnswerEnv, StepEnv, env_id, make_env, make_vec, parse_env_id, register_all
+from .envs import AnswerEnv, CurriculumEnv, MixtureEnv, StepEnv, env_id, make_env, make_vec, parse_env_id, register_all
 from .tasks import discover
 
 __version__ = "0.1.0"
@@ -44,6 +44,7 @@ def expert_trace(instance: Instance) -> str:
     return task_of(instance).trace(instance)
 
 
-__all__ = ["ENV_IDS", "LEVELS", "TASKS", "AnswerEnv", "Instance", "StepEnv", "Task", "Verdict", "env_id",
+__all__ = ["ENV_IDS", "LEVELS", "TASKS", "AnswerEnv", "CurriculumEnv", "Instance", "MixtureEnv", "StepEnv", "Task",
+           "Verdict", "env_id",
            "expert_answer", "expert_trace", "extract_answer", "make_env", "make_instance", "make_vec",
            "parse_env_id", "verify"]

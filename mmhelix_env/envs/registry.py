@@ -31,7 +31,9 @@ def parse_env_id(env_id_: str) -> tuple[str, int]:
 
 
 def make_env(task: str | Task, level: int | str, mode: str = "answer", **kwargs: Any) -> gym.Env:
-    """Entry point of every registered id; ``mode="step"`` gives the step-mode env."""
+    """Entry point of every registered id; ``mode="step"`` gives the step-mode env. Prompt spaces are
+    ``SharedMemoryText``, so ``gym.make_vec(id, n, vectorization_mode="async")`` works with Gymnasium's default
+    ``shared_memory=True``."""
     if mode == "answer":
         return AnswerEnv(task, level, **kwargs)
     if mode == "step":
@@ -52,13 +54,11 @@ def register_all(tasks: dict[str, Task]) -> tuple[str, ...]:
     return tuple(ids)
 
 
-def make_vec(env_id_: str, num_envs: int = 1, vectorization_mode: str = "sync",
-             **env_kwargs: Any) -> gym.vector.VectorEnv:
-    """A vector env over ``num_envs`` copies of an id. Async mode uses ``shared_memory=False``: Gymnasium's
-    shared memory cannot hold Text observations (it silently returns '000…')."""
-    fns = [lambda: gym.make(env_id_, **env_kwargs) for _ in range(num_envs)]
-    if vectorization_mode == "sync":
-        return gym.vector.SyncVectorEnv(fns)
-    if vectorization_mode == "async":
-        return gym.vector.AsyncVectorEnv(fns, shared_memory=False)
-    raise ValueError(f"vectorization_mode must be 'sync' or 'async', got {vectorization_mode!r}")
+def make_vec(env_id_: str, num_envs: int = 1, vectorization_mode: str = "sync", *,
+             vector_kwargs: dict[str, Any] | None = None, **env_kwargs: Any) -> gym.vector.VectorEnv:
+    """A vector env over ``num_envs`` copies of an id; the same as ``gym.make_vec``. Async mode works with and
+    without shared memory (``vector_kwargs={"shared_memory": False}`` pickles observations through pipes)."""
+    if vectorization_mode not in ("sync", "async"):
+        raise ValueError(f"vectorization_mode must be 'sync' or 'async', got {vectorization_mode!r}")
+    return gym.make_vec(env_id_, num_envs, vectorization_mode=vectorization_mode, vector_kwargs=vector_kwargs,
+                        **env_kwargs)

@@ -7,6 +7,8 @@ import string
 import numpy as np
 from gymnasium import spaces
 
+from .text_memory import SharedMemoryText
+
 # Gymnasium's default Text charset is alphanumeric only; prompts need punctuation, whitespace and the
 # few typographic symbols the task prompts use.
 EXTRA_CHARS = "×÷−–—→←↑↓·…’“”≤≥≠█"
@@ -26,7 +28,8 @@ def sanitize(text: str) -> str:
 
 
 def prompt_space() -> spaces.Text:
-    return spaces.Text(max_length=PROMPT_MAX_CHARS, min_length=0, charset=CHARSET_STR)
+    """A Text space that survives Gymnasium's async shared memory (see text_memory)."""
+    return SharedMemoryText(max_length=PROMPT_MAX_CHARS, min_length=0, charset=CHARSET_STR)
 
 
 def observation_space(modality: str, image_size: int) -> spaces.Dict:
