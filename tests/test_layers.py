@@ -4,6 +4,8 @@ code base stays lint-clean."""
 from __future__ import annotations
 
 import ast
+import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -21,7 +23,15 @@ FORBIDDEN = {
     "mmhelix_env/render": ("mmhelix_env.tasks", "mmhelix_env.envs", "mmhelix_env.core", "gymnasium", "torch", "pygame"),
     "mmhelix_env/tasks": ("mmhelix_env.envs", "gymnasium", "agents", "algorithms", "torch", "pygame"),
     "mmhelix_env/envs": ("agents", "algorithms", "torch", "pygame", "transformers"),
+    "mmhelix_env/bench": ("agents", "algorithms", "torch", "pygame", "transformers"),
+    "mmhelix_env/play": ("agents", "algorithms", "torch", "transformers"),
+    "mmhelix_env/multiagent.py": ("agents", "algorithms", "torch", "pygame", "transformers"),
+    "mmhelix_env/integrations": ("algorithms", "pygame"),
+    "agents": ("algorithms", "pygame"),
 }
+
+# pygame is the `play` extra: only the play package may import it
+PYGAME_FREE = ("mmhelix_env", "agents", "algorithms", "benchmarks")
 
 
 def _imports(path: Path) -> list[str]:
@@ -44,13 +54,30 @@ def _imports(path: Path) -> list[str]:
     return names
 
 
+def _sources(prefix: str) -> list[Path]:
+    base = ROOT / prefix
+    return [base] if base.suffix == ".py" else sorted(base.rglob("*.py"))
+
+
 @pytest.mark.parametrize("prefix", sorted(FORBIDDEN))
 def test_layering(prefix):
+    assert (ROOT / prefix).exists(), prefix
     bad = []
-    for path in (ROOT / prefix).rglob("*.py"):
+    for path in _sources(prefix):
         for name in _imports(path):
             if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[prefix]):
                 bad.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not bad, bad
+
+
+def test_pygame_only_in_play():
+    bad = []
+    for prefix in PYGAME_FREE:
+        for path in _sources(prefix):
+            if path.is_relative_to(PKG / "play"):
+                continue
+            bad += [f"{path.relative_to(ROOT)} imports {name}" for name in _imports(path)
+                    if name == "pygame" or name.startswith("pygame.")]
     assert not bad, bad
 
 
@@ -80,3 +107,10 @@ def test_ruff_clean():
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
     done = subprocess.run([ruff, "check", "."], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+@pytest.mark.skipif(os.environ.get("MMHELIX_ALLOW_TORCHVISION") == "1", reason="GPU machine, matching torchvision")
+def test_no_torchvision_in_the_cpu_stack():
+    """The only torchvision wheel is a CUDA build: with the CPU torch it fails to import and breaks transformers'
+    Qwen2.5-VL classes (docs: cpu stack). No extra may pull it in."""
+    assert importlib.util.find_spec("torchvision") is None
