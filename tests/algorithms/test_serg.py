@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import pytest
 
 import mmhelix_env
+from agents.types import Generation
 from algorithms.ahpo.data import expert_records, format_expert, rule_expert, strip_final_answer
 from algorithms.serg import (
     REWRITE_PROMPT_VERSION,
@@ -19,16 +19,6 @@ from algorithms.serg import (
     rewrite_messages,
     serg_rows,
 )
-
-
-@dataclass
-class FakeGeneration:
-    text: str
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    latency_s: float = 0.0
-    finish_reason: str = "stop"
-    error: str | None = None
 
 
 class FakeBackend:
@@ -54,7 +44,7 @@ class FakeBackend:
                 text = f"Looks easy.\n\\boxed{{{answer}}}"
             else:
                 text = ""
-            out.append(FakeGeneration(text, error="boom" if self.mode == "error" else None))
+            out.append(Generation(text, error="boom" if self.mode == "error" else None))
         return out
 
 
