@@ -12,15 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import threading
-import time
-
-
-def quit_after(seconds: float) -> None:
-    import pygame
-
-    time.sleep(seconds)
-    pygame.event.post(pygame.event.Event(pygame.QUIT))
 
 
 def main() -> None:
@@ -56,28 +47,13 @@ def main() -> None:
 
     fps = env.metadata.get("render_fps", 4)
     if args.headless:
-        # Scripted keyboard: the expert's moves as key presses. Each step's callback releases the key it used and
-        # presses the next one, so every press is exactly one move; a timer thread quits in any case.
-        import pygame
+        # Scripted keyboard: the expert's moves as key presses, one move per press; quits when done or timed out.
+        from mmhelix_env.play.gym_keys import scripted_keyboard
 
         fps = 30
-        key_of = {action: ord(keys[0]) for keys, action in keys_to_action.items()}
         instance = mmhelix_env.make_instance(*mmhelix_env.parse_env_id(args.env_id), args.seed)
-        script = [key_of[a] for a in mmhelix_env.task_of(instance).expert_actions(instance)]
-        pygame.init()
-        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=script[0]))
-        threading.Thread(target=quit_after, args=(args.seconds,), daemon=True).start()
-
-        def next_key(*step):
-            record(*step)
-            done = played["steps"]
-            pygame.event.post(pygame.event.Event(pygame.KEYUP, key=script[done - 1]))
-            if done < len(script):
-                pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=script[done]))
-            else:
-                pygame.event.post(pygame.event.Event(pygame.QUIT))
-
-        callback = next_key
+        moves = mmhelix_env.task_of(instance).expert_actions(instance)
+        callback = scripted_keyboard(keys_to_action, moves, seconds=args.seconds, on_step=record)
     else:
         callback = record
 

@@ -31,7 +31,7 @@ FORBIDDEN = {
 }
 
 # pygame is the `play` extra: only the play package may import it
-PYGAME_FREE = ("mmhelix_env", "agents", "algorithms", "benchmarks")
+PYGAME_FREE = ("mmhelix_env", "agents", "algorithms", "benchmarks", "examples", "tools")
 
 
 def _imports(path: Path) -> list[str]:
