@@ -235,7 +235,6 @@ def test_mini_jsonl_round_trip(tmp_path):
     assert _mini_round_trip(tmp_path) < 60
 
 
-@pytest.mark.slow
 def test_full_bench_round_trip_mmhelix_format(tmp_path):
     bench = load_suite("mmhelix-bench")
     start = time.perf_counter()

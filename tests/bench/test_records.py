@@ -268,3 +268,17 @@ def test_record_images_are_found_by_base_name():
 
     (img,) = item_images(item)
     assert img.size[0] > 100
+
+
+def test_every_task_exports_the_category_id_of_the_reference_records():
+    """Exported rows carry ``category`` = the benchmark's own id, case included, as the reference records do."""
+    import mmhelix_env
+
+    seen = {}
+    for path in sorted(FIXTURES.glob("d1/*/annotations.json")):
+        record = json.loads(path.read_text())
+        record = record[0] if isinstance(record, list) else record
+        seen[path.parent.name] = record["category"]
+    for task in mmhelix_env.TASKS.values():
+        if task.generator_key in seen:
+            assert task.benchmark_id == seen[task.generator_key], task.name

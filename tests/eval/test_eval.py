@@ -70,7 +70,6 @@ def test_expert_scores_100_on_mini_in_both_modalities(tmp_path, mini):
     assert again.new_items == 0 and again.rows == res.rows
 
 
-@pytest.mark.slow
 def test_expert_scores_100_on_the_full_bench(tmp_path):
     t0 = time.perf_counter()
     cfg = EvalConfig(agent="expert", suite="mmhelix-bench", modalities=("image", "text"), progress=False)

@@ -206,7 +206,7 @@ def parse_bridges(text: str, max_items: int = 500) -> list[tuple[Point, Point, i
 class Bridges(SquareSize, Task):
     name = "Bridges"
     category = "puzzles"
-    benchmark_id = "Bridges"
+    benchmark_id = "bridges"
     generator_key = "bridges"
     score_function = "bridges_evaluator"
     version = "1"

@@ -514,7 +514,7 @@ def sharpen(rng: np.random.Generator, values: list[int], cell_runs, segs, steps:
 class Kakuro(SquareStepMixin, Task):
     name = "Kakuro"
     category = "puzzles"
-    benchmark_id = "Kakuro"
+    benchmark_id = "kakuro"
     generator_key = "kakuro"
     score_function = "kakuro_evaluator"
     version = "1"

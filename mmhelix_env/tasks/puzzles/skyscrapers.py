@@ -160,7 +160,7 @@ def build_csp(n: int, clues) -> CSP:
 class Skyscrapers(SquareStepMixin, CSPGridMixin, Task):
     name = "Skyscrapers"
     category = "puzzles"
-    benchmark_id = "skyscrapers"
+    benchmark_id = "Skyscrapers"
     generator_key = "skyscrapers"
     score_function = "skyscrapers_evaluator"
     version = "1"
