@@ -115,3 +115,18 @@ def test_async_without_copy_hands_out_live_text_views():
 def test_async_spawned_workers_decode_the_same_text():
     # spawned workers hash strings differently; the charset order (and so the text codes) must not depend on it
     _check_vector("MMHelix/Maze-easy", "async", vector_kwargs={"context": "spawn"}, image_size=64)
+
+
+def test_hand_built_envs_survive_async_shared_memory():
+    """Envs built without gym.make carry the same SharedMemoryText prompt space."""
+    from mmhelix_env import AnswerEnv, StepEnv
+
+    fns = [lambda: AnswerEnv("Maze", "easy", modality="text"), lambda: StepEnv("Maze", "easy", modality="text")]
+    for fn in fns:
+        vec = gym.vector.AsyncVectorEnv([fn, fn])
+        try:
+            obs, _ = vec.reset(seed=[3, 4])
+            expected = [fn().reset(seed=s)[0]["prompt"] for s in (3, 4)]
+            assert list(obs["prompt"]) == expected
+        finally:
+            vec.close()
