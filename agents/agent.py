@@ -33,6 +33,11 @@ FALLBACKS = ("invalid", "random_legal")
 _INT = re.compile(r"-?\d+", re.ASCII)
 # "0 = up, 1 = down, ..." / "0 = peg 1 -> peg 2, ..." in a step prompt's move line
 _CHOICE = re.compile(r"(\d+)\s*=\s*(.+?)(?=,\s*\d+\s*=|[.;(\n]|$)", re.ASCII)
+# "- 72: submit; you win if ..." : one named action on its own list line
+_NAMED_ACTION = re.compile(r"^[ \t]*[-*]?[ \t]*(\d+)[ \t]*:[ \t]*([a-z][a-z ]*?)[ \t]*(?:[;,.(]|$)",
+                           re.M | re.I | re.ASCII)
+_NUMBERED = re.compile(r"(-?\d+)\s*[=:]\s*(\D.*)")
+_PUNCTUATION = " \t\"'`*.,;:!?()[]{}<>"
 
 
 @dataclass
@@ -84,45 +89,68 @@ def mode_of(action_space: spaces.Space) -> str:
 
 
 def move_choices(prompt: str) -> dict[str, int]:
-    """The named moves a step prompt lists as ``k = name`` (``{"up": 0, ...}``, ``{"peg 1 -> peg 2": 0}``)."""
+    """The named moves a step prompt lists: ``k = name`` in a move line (``{"up": 0, ...}``,
+    ``{"peg 1 -> peg 2": 0}``) and single named actions on their own line, ``- 72: submit``."""
     choices: dict[str, int] = {}
     for match in _CHOICE.finditer(prompt):
         name = _norm(match.group(2))
         if name and not name.isdigit():
             choices.setdefault(name, int(match.group(1)))
+    for match in _NAMED_ACTION.finditer(prompt):
+        choices.setdefault(_norm(match.group(2)), int(match.group(1)))
     return choices
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.strip().strip("\"'`*").lower().split())
+    """A move name for comparison: lower case, ``→`` as ``->`` with one space either side, single spaces, and no
+    surrounding punctuation or quotes."""
+    text = text.lower().replace("→", "->")
+    text = re.sub(r"\s*-+>\s*", " -> ", text)
+    return " ".join(text.split()).strip(_PUNCTUATION).strip()
+
+
+def _discrete_action(extracted: str, n: int, prompt: str) -> tuple[int | None, str | None]:
+    name = _norm(extracted)
+    choices = move_choices(prompt)
+    if name in choices:
+        return choices[name], None
+    if re.fullmatch(r"-?\d+", name):
+        return int(name), None
+    numbered = _NUMBERED.fullmatch(name)
+    if numbered:  # "3 = right" / "72: submit": the number wins unless the name is a listed move it contradicts
+        number, label = int(numbered.group(1)), _norm(numbered.group(2))
+        if label in choices and choices[label] != number:
+            return None, f"ambiguous move: {number} is not {label!r} ({choices[label]})"
+        return number, None
+    ints = {int(v) for v in _INT.findall(name)}
+    words = set()
+    if n == 4:
+        by_name = {k: v for k, v in choices.items() if k in DIRECTIONS} or {d: i for i, d in enumerate(DIRECTIONS)}
+        words = {by_name[w] for w in re.findall(r"[a-z]+", name) if w in by_name}
+    candidates = ints | words
+    if len(candidates) == 1:
+        return candidates.pop(), None
+    if len(candidates) > 1:
+        return None, f"ambiguous move: {sorted(candidates)} all appear in the answer (expected one move)"
+    return None, "no move found (expected one move number" + (", or a direction word" if n == 4 else "") + ")"
 
 
 def parse_step_action(response: str, action_space: spaces.Space, prompt: str = "") -> tuple[Any, str, str | None]:
     """A step-mode action from a model response: ``(action, extracted answer, error or None)``.
 
     The final answer is extracted as the benchmark does. Discrete: a move named in the prompt (``3 = right`` →
-    "right"), else the first integer, else (4 actions) a direction word up/down/left/right. MultiDiscrete:
-    exactly one integer per dimension, e.g. ``(2, 5, 7)``. Ranges are the env's to check. ``action`` is None when
-    nothing could be read.
+    "right", ``72: submit`` → "submit"; case, spacing around ``->``/``→`` and surrounding punctuation do not
+    matter), a lone integer, ``k = name`` / ``k: name``, or an answer whose integers and (4 actions) direction
+    words up/down/left/right all name the same move; several different moves is an "ambiguous" error.
+    MultiDiscrete: exactly one integer per dimension, e.g. ``(2, 5, 7)``. Ranges are the env's to check.
+    ``action`` is None when nothing could be read.
     """
     extracted = extract_answer(response)
     if len(extracted) > 2_000:
         return None, extracted[:2_000], "answer too long to be one move"
     if isinstance(action_space, spaces.Discrete):
-        name = _norm(extracted)
-        choices = move_choices(prompt)
-        if name in choices:
-            return choices[name], extracted, None
-        ints = _INT.findall(extracted)
-        if ints:
-            return int(ints[0]), extracted, None
-        words = [w for w in re.findall(r"[a-z]+", name) if w in DIRECTIONS]
-        if words and int(action_space.n) == 4:
-            by_name = {k: v for k, v in choices.items() if k in DIRECTIONS} or {d: i for i, d in enumerate(DIRECTIONS)}
-            if words[0] in by_name:
-                return by_name[words[0]], extracted, None
-        return None, extracted, "no move found (expected one move number" + (
-            ", or a direction word" if int(action_space.n) == 4 else "") + ")"
+        action, error = _discrete_action(extracted, int(action_space.n), prompt)
+        return action, extracted, error
     if isinstance(action_space, spaces.MultiDiscrete):
         ints = [int(v) for v in _INT.findall(extracted)]
         size = len(action_space.nvec)
@@ -277,8 +305,10 @@ def perturb_answer(answer: str, rng: np.random.Generator) -> str:
     out = []
     for token in _TOKEN.findall(answer):
         if token.isdigit():
-            high = max(10, 10 ** len(token))
-            out.append(str(int(rng.integers(high))))
+            if len(token) <= 18:
+                out.append(str(int(rng.integers(max(10, 10 ** len(token))))))
+            else:  # past int64: the same uniform draw, one digit at a time
+                out.append(str(int("".join(str(d) for d in rng.integers(10, size=len(token))))))
             continue
         group = next((g for g in _WORD_GROUPS if token in g), None)
         out.append(group[int(rng.integers(len(group)))] if group else token)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .report import fmt, fmt_ci, read_jsonl, write_report, write_summary
+from .report import fmt, fmt_ci, read_jsonl, read_result_rows, write_report, write_summary
 from .types import Generation, SamplingParams
 
 AGENTS = ("expert", "random", "hf", "vllm", "openai", "tiny")
@@ -128,6 +128,10 @@ class ResultStore:
 
     def rows(self) -> list[dict]:
         return read_jsonl(self.path)
+
+    def result_rows(self) -> tuple[list[dict], list[str]]:
+        """The rows usable as results, and a line for each one left out (see :func:`read_result_rows`)."""
+        return read_result_rows(self.path)
 
     def repair(self) -> int:
         """Cut a partial last line (no trailing newline) off the file; returns the bytes removed."""
@@ -440,7 +444,10 @@ def run_eval(cfg: EvalConfig, out_dir: str | Path, *, suite_items: tuple[Any, li
     work = build_work(items, cfg.modalities, cfg.samples)
     store = ResultStore(out_dir / RESULTS_FILE)
     store.repair()
-    existing = {row_key(r): r for r in store.rows()}
+    usable, problems = store.result_rows()
+    for problem in problems:
+        print(f"[eval {cfg.agent}] {problem}", file=sys.stderr)
+    existing = {row_key(r): r for r in usable}
     todo = [w for w in work if w.key not in existing]
     done_rows = [existing[w.key] for w in work if w.key in existing]
     progress = Progress(len(work), len(done_rows), sum(bool(r.get("correct")) for r in done_rows),
@@ -486,7 +493,7 @@ def run_eval(cfg: EvalConfig, out_dir: str | Path, *, suite_items: tuple[Any, li
         print(f"[eval {cfg.agent}] {len(failed)} item(s) failed (see {out_dir / ERRORS_FILE}); rerun the same "
               "command to retry them", file=sys.stderr)
 
-    stored = {row_key(r): r for r in store.rows()}
+    stored = {row_key(r): r for r in store.result_rows()[0]}
     rows = [stored[w.key] for w in work if w.key in stored]  # in work order (the file is in write order)
     wall = time.perf_counter() - t_start
     run_info["sessions"].append({"started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - wall)),
@@ -603,8 +610,10 @@ def report_only(out: Path, bootstrap: int) -> int:
     summary = {}
     for folder in folders:
         meta = json.loads((folder / RUN_FILE).read_text()) if (folder / RUN_FILE).exists() else {}
-        figures = write_report(read_jsonl(folder / RESULTS_FILE), folder, meta, bootstrap=bootstrap,
-                               seed=meta.get("seed") or 0)
+        rows, problems = read_result_rows(folder / RESULTS_FILE)
+        for problem in problems:
+            print(f"[eval] {problem}", file=sys.stderr)
+        figures = write_report(rows, folder, meta, bootstrap=bootstrap, seed=meta.get("seed") or 0)
         summary[meta.get("label") or folder.name] = figures
         print(f"wrote {folder / 'report.md'}")
     if len(folders) > 1 or folders[0] != out:

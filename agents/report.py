@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +49,13 @@ LATENCY_FIELDS = ("latency_s",)
 
 def read_jsonl(path: str | Path) -> list[dict]:
     """Rows of a results file; a truncated (unparsable) last line from a killed run is skipped."""
-    path = Path(path)
+    return [row for _, row in _numbered_jsonl(Path(path))]
+
+
+def _numbered_jsonl(path: Path, problems: list[tuple[int, str]] | None = None) -> list[tuple[int, Any]]:
+    """(1-based line number, value) for each non-blank line; a bad last line (a cut-off write, possibly mid-way
+    through a UTF-8 character) is dropped, a bad line elsewhere is a ValueError, or is skipped and noted in
+    ``problems`` as (line number, reason) when that list is given."""
     if not path.exists():
         return []
     rows = []
@@ -57,12 +64,40 @@ def read_jsonl(path: str | Path) -> list[dict]:
         if not raw.strip():
             continue
         try:
-            rows.append(json.loads(raw))
-        except json.JSONDecodeError:
+            rows.append((i + 1, json.loads(raw)))
+        except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, nesting past the limit
             if i == len(lines) - 1:  # no trailing newline: the write was cut off
                 break
-            raise ValueError(f"{path}: line {i + 1} is not valid JSON") from None
+            if problems is None:
+                raise ValueError(f"{path}: line {i + 1} is not valid JSON") from None
+            problems.append((i + 1, "not valid JSON"))
     return rows
+
+
+RESULT_ROW_KEYS = ("fingerprint", "modality", "task")
+
+
+def read_result_rows(path: str | Path) -> tuple[list[dict], list[str]]:
+    """Result rows usable for resuming and reporting, and one problem line per row skipped: lines that are not
+    JSON objects, lack a string fingerprint/modality/task, or carry a non-integer sample/copy. A cut-off last
+    line is dropped silently (a killed run leaves one)."""
+    path = Path(path)
+    rows: list[dict] = []
+    problems: list[tuple[int, str]] = []
+    for line, row in _numbered_jsonl(path, problems):
+        if not isinstance(row, dict):
+            problems.append((line, "not a JSON object"))
+            continue
+        missing = [key for key in RESULT_ROW_KEYS if not isinstance(row.get(key), str)]
+        bad = [key for key in ("sample", "copy") if key in row and (isinstance(row[key], bool)
+                                                                   or not isinstance(row[key], int))]
+        if missing or bad:
+            what = (f"lacks {', '.join(missing)}" if missing else "") + ("; " if missing and bad else "") + (
+                f"non-integer {', '.join(bad)}" if bad else "")
+            problems.append((line, what))
+            continue
+        rows.append(row)
+    return rows, [f"{path}: line {line} skipped: {reason}" for line, reason in sorted(problems)]
 
 
 def load_published(path: str | Path = PUBLISHED_PATH) -> dict:

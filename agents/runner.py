@@ -164,8 +164,13 @@ def run_episodes(specs: Iterable[EnvSpec], agent: Agent, *, seeds: Sequence[int 
                 env, owned, seed, options = make_from_spec(specs[index])
                 if seed is None:
                     seed = seeds[index] if seeds is not None else index
-                obs, info = env.reset(seed=seed, options=options)
-                ctx = agent.start(obs, info, env.action_space)
+                try:
+                    obs, info = env.reset(seed=seed, options=options)
+                    ctx = agent.start(obs, info, env.action_space)
+                except BaseException:
+                    if owned:
+                        env.close()
+                    raise
                 live.append(_Live(index, env, owned, ctx, _new_result(env, ctx, info, seed), started))
             if not live:
                 break

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import queue
 import sys
 import threading
@@ -41,6 +42,8 @@ def sampling_from_request(body: dict, default_max_tokens: int) -> SamplingParams
             return default
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise RequestError(f"'{name}' must be a number")
+        if not math.isfinite(value):
+            raise RequestError(f"'{name}' must be a finite number")
         return kind(value)
 
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
@@ -170,11 +173,12 @@ class ChatServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], backend: Backend, model_name: str, *, batch_size: int = 8,
-                 default_max_tokens: int = 512, request_timeout: float = 600.0):
+                 default_max_tokens: int = 512, request_timeout: float = 600.0, socket_timeout: float | None = 60.0):
         super().__init__(address, _Handler)
         self.model_name = model_name
         self.default_max_tokens = default_max_tokens
         self.request_timeout = request_timeout
+        self.socket_timeout = socket_timeout  # a client idle this long mid-request (or between requests) is dropped
         self.worker = BatchingWorker(backend, batch_size)
 
     @property
@@ -191,19 +195,25 @@ class _Handler(BaseHTTPRequestHandler):
     server: ChatServer
     protocol_version = "HTTP/1.1"
 
+    def setup(self) -> None:
+        self.timeout = self.server.socket_timeout  # StreamRequestHandler.setup applies it to the socket
+        super().setup()
+
     def log_message(self, format: str, *args: Any) -> None:  # quiet by default
         pass
 
-    def _send(self, status: int, payload: dict) -> None:
+    def _send(self, status: int, payload: dict, close: bool = False) -> None:
         data = json.dumps(payload).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if close:  # also sets close_connection: an unread request body must not be taken for the next request
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
 
-    def _error(self, status: int, message: str, kind: str = "invalid_request_error") -> None:
-        self._send(status, {"error": {"message": message, "type": kind, "code": status}})
+    def _error(self, status: int, message: str, kind: str = "invalid_request_error", close: bool = False) -> None:
+        self._send(status, {"error": {"message": message, "type": kind, "code": status}}, close)
 
     def do_GET(self) -> None:  # noqa: N802
         path = self.path.split("?", 1)[0].rstrip("/")
@@ -218,17 +228,31 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         path = self.path.split("?", 1)[0].rstrip("/")
         if path not in ("/v1/chat/completions", "/chat/completions"):
-            self._error(404, f"no route {self.path}", "not_found")
+            self._error(404, f"no route {self.path}", "not_found", close=True)
             return
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
         if not 0 < length <= MAX_BODY_BYTES:
-            self._error(400 if length <= 0 else 413, "a JSON body with a valid Content-Length is required")
+            self._error(400 if length <= 0 else 413, "a JSON body with a valid Content-Length is required",
+                        close=True)
             return
         try:
-            body = json.loads(self.rfile.read(length))
+            raw = self.rfile.read(length)
+        except OSError:  # the client went quiet past the socket timeout, or away
+            self.close_connection = True
+            return
+        if len(raw) < length:
+            self.close_connection = True
+            return
+        try:
+            try:
+                body = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as err:
+                raise RequestError(f"body is not UTF-8: {err}") from err
+            except RecursionError as err:
+                raise RequestError("body JSON is nested too deeply") from err
             if not isinstance(body, dict):
                 raise RequestError("the body must be a JSON object")
             if body.get("stream"):
@@ -243,6 +267,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         except RequestError as err:
             self._error(400, str(err))
+            return
+        except (ValueError, TypeError, OverflowError, RecursionError) as err:  # any other malformed request
+            self._error(400, f"malformed request: {type(err).__name__}: {err}")
             return
         future = self.server.worker.submit(messages, params)
         try:
@@ -274,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None)
     parser.add_argument("--dtype", default=None, help="e.g. bfloat16, float32, auto")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--socket-timeout", type=float, default=60.0,
+                        help="seconds a client may stay silent mid-request or between requests (0: no limit)")
     args = parser.parse_args(argv)
 
     import torch
@@ -292,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         backend = TransformersBackend(args.model, device=args.device, dtype=args.dtype, batch_size=args.batch_size)
         name = args.served_model_name or args.model
     server = make_server(backend, name, args.host, args.port, batch_size=args.batch_size,
-                         default_max_tokens=args.max_tokens)
+                         default_max_tokens=args.max_tokens, socket_timeout=args.socket_timeout or None)
     print(f"agents.serve: serving {name!r} at {server.base_url}", flush=True)
     try:
         server.serve_forever()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import http.client
 import json
+import math
 import os
 import random
 import threading
@@ -46,9 +47,11 @@ def retry_after_seconds(value: str | None) -> float | None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -136,7 +139,12 @@ class OpenAIBackend:
         t0 = time.perf_counter()
         try:
             data = self._post_with_retries(body)
-            gens = self.parse_response(data, n)
+            try:
+                gens = self.parse_response(data, n)
+            except BackendError:
+                raise
+            except Exception as err:  # a reply shape parse_response did not foresee must not escape as a crash
+                raise BackendError(f"{self.url}: malformed response ({type(err).__name__}: {err})") from err
         except BackendError as err:
             if self.on_error == "raise":
                 raise
@@ -191,6 +199,8 @@ class OpenAIBackend:
             return json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise BackendError(f"{self.url}: response is not JSON ({err}): {_snippet(raw)}") from err
+        except RecursionError as err:
+            raise BackendError(f"{self.url}: response JSON is nested too deeply: {_snippet(raw[:100])}") from err
 
     def parse_response(self, data: Any, n: int) -> list[Generation]:
         """Generations from a chat-completions response; BackendError names what is missing."""
@@ -206,7 +216,7 @@ class OpenAIBackend:
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
         prompt_tokens = _int(usage.get("prompt_tokens"))
         completion_total = _int(usage.get("completion_tokens"))
-        choices = sorted(choices, key=lambda c: c.get("index", 0) if isinstance(c, dict) else 0)
+        choices = [choice for _, choice in sorted(enumerate(choices), key=_choice_order)]
         gens = []
         for i, choice in enumerate(choices):
             message = choice.get("message") if isinstance(choice, dict) else None
@@ -227,10 +237,22 @@ class OpenAIBackend:
         return gens
 
 
+def _choice_order(position_choice: tuple[int, Any]) -> tuple[int, int]:
+    """Sort key for choices: a usable integer ``index`` first by value, anything else keeps its position."""
+    position, choice = position_choice
+    index = choice.get("index") if isinstance(choice, dict) else None
+    if isinstance(index, str) and index.strip().isdigit():
+        index = int(index)
+    if isinstance(index, bool) or not isinstance(index, int):
+        index = position
+    return index, position
+
+
 def _int(value: Any) -> int:
+    """A non-negative token count; anything unusable (missing, text, NaN, inf, negative) counts as 0."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return max(0, int(value))
+    except (TypeError, ValueError, OverflowError):
         return 0
 
 

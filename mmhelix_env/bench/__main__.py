@@ -20,9 +20,12 @@ from .verify import verify_records
 
 def _suite(args: argparse.Namespace):
     suite = load_suite(args.suite)
-    if args.tasks or args.levels or args.limit:
-        suite = suite.select(args.tasks.split(",") if args.tasks else None,
-                             args.levels.split(",") if args.levels else None, args.limit)
+    if args.tasks is not None or args.levels is not None or args.limit is not None:
+        try:
+            suite = suite.select(args.tasks.split(",") if args.tasks is not None else None,
+                                 args.levels.split(",") if args.levels is not None else None, args.limit)
+        except ValueError as err:
+            raise SystemExit(f"python -m mmhelix_env.bench: {err}") from None
     return suite
 
 

@@ -279,13 +279,20 @@ def _read_json(path: Path) -> list:
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict | Exception]]:
-    with path.open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            if not line.strip():
-                continue
+    """(line index, record or the problem with that line): each line is decoded on its own, so a line with bad
+    UTF-8, nesting past the recursion limit or broken JSON never costs the other lines."""
+    with path.open("rb") as fh:
+        for i, raw in enumerate(fh):
             try:
+                line = raw.decode("utf-8-sig" if i == 0 else "utf-8")
+                if not line.strip():
+                    continue
                 yield i, json.loads(line)
-            except json.JSONDecodeError as err:
+            except UnicodeDecodeError as err:
+                yield i, RecordError(f"line {i + 1} is not UTF-8: {err}")
+            except RecursionError:
+                yield i, RecordError(f"line {i + 1} is nested too deeply to read")
+            except ValueError as err:  # json.JSONDecodeError and any other bad value
                 yield i, RecordError(f"line {i + 1} is not JSON: {err}")
 
 

@@ -164,8 +164,11 @@ class Suite:
 
     def select(self, tasks: Iterable[str] | None = None, levels: Iterable[int | str] | None = None,
                limit: int | None = None) -> Suite:
-        """A sub-suite (its own name, so its own version) keeping the given tasks and levels."""
-        keep_tasks = set(tasks) if tasks is not None else None
+        """A sub-suite (its own name, so its own version) keeping the given tasks and levels, then the first
+        ``limit`` items. Task names must be known (``mmhelix_env.TASKS``; case does not matter)."""
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be >= 0, got {limit}")
+        keep_tasks = set(canonical_task_names(tasks)) if tasks is not None else None
         keep_levels = {level_number(lv) for lv in levels} if levels is not None else None
         items = [it for it in self.items
                  if (keep_tasks is None or it.task in keep_tasks) and (keep_levels is None or it.level in keep_levels)]
@@ -178,6 +181,22 @@ class Suite:
             items = items[:limit]
             parts.append(f"limit={limit}")
         return Suite("|".join(parts), items, list(self.problems))
+
+
+def canonical_task_names(names: Iterable[str]) -> list[str]:
+    """Task names as ``mmhelix_env.TASKS`` spells them (exact, or equal ignoring case); ValueError names any
+    unknown one."""
+    tasks = _tasks()
+    by_lower = {name.lower(): name for name in tasks}
+    out, unknown = [], []
+    for name in (n.strip() for n in names):
+        if not name:
+            continue
+        found = name if name in tasks else by_lower.get(name.lower())
+        (out if found else unknown).append(found or name)
+    if unknown:
+        raise ValueError(f"unknown task(s) {', '.join(map(repr, unknown))}; known tasks: {', '.join(sorted(tasks))}")
+    return out
 
 
 def generated_suite(name: str, specs: Sequence[tuple[str, int]], seeds: Sequence[int] | int) -> Suite:

@@ -35,6 +35,43 @@ def test_parse_named_moves_from_prompt():
     assert parse_step_action("\\boxed{up}", spaces.Discrete(6), "")[2] is not None
 
 
+MINESWEEPER_PROMPT = ("### Actions:\n- 0..35: toggle a flag on cell row*6+col (covered cells only)\n"
+                      "- 36..71: reveal cell 36+row*6+col\n- 72: submit; you win if the flagged cells are the mines\n")
+
+
+@pytest.mark.parametrize(("response", "expected"), [
+    ("\\boxed{peg 2->peg 3}", 3), ("\\boxed{Peg 2 → Peg 3}", 3), ("\\boxed{ PEG 2  ->  peg 3. }", 3),
+    ("\\boxed{3 = peg 2 -> peg 3}", 3), ("\\boxed{3: peg 2 -> peg 3}", 3), ("\\boxed{move 4}", 4),
+])
+def test_parse_named_moves_normalised(response, expected):
+    action, _, error = parse_step_action(response, spaces.Discrete(6), HANOI_PROMPT)
+    assert error is None and action == expected
+
+
+@pytest.mark.parametrize(("response", "prompt", "n"), [
+    ("\\boxed{2 -> 3}", HANOI_PROMPT, 6), ("\\boxed{go up twice then 3}", MAZE_PROMPT, 4),
+    ("\\boxed{1, 2}", MAZE_PROMPT, 4), ("\\boxed{up then left}", MAZE_PROMPT, 4),
+    ("\\boxed{2 = peg 2 -> peg 3}", HANOI_PROMPT, 6), ("\\boxed{5: submit}", MINESWEEPER_PROMPT, 73),
+])
+def test_parse_several_moves_is_ambiguous(response, prompt, n):
+    action, _, error = parse_step_action(response, spaces.Discrete(n), prompt)
+    assert action is None and "ambiguous" in error
+
+
+@pytest.mark.parametrize(("response", "expected"), [
+    ("\\boxed{submit}", 72), ("\\boxed{72: submit}", 72), ("\\boxed{Submit.}", 72), ("\\boxed{40}", 40),
+])
+def test_parse_named_single_actions(response, expected):
+    assert move_choices(MINESWEEPER_PROMPT) == {"submit": 72}
+    action, _, error = parse_step_action(response, spaces.Discrete(73), MINESWEEPER_PROMPT)
+    assert error is None and action == expected
+
+
+def test_parse_direction_words_agreeing_with_the_number():
+    assert parse_step_action("\\boxed{Right.}", spaces.Discrete(4), MAZE_PROMPT)[0] == 3
+    assert parse_step_action("\\boxed{right (3)}", spaces.Discrete(4), MAZE_PROMPT)[0] == 3
+
+
 @pytest.mark.parametrize(("response", "expected"), [
     ("\\boxed{(2, 5, 7)}", (2, 5, 7)), ("row 0, column 1, digit 9 \\boxed{0 1 9}", (0, 1, 9)),
     ("<answer>[3,3,0]</answer>", (3, 3, 0)),
@@ -195,3 +232,12 @@ def test_llm_agent_answer_mode_retries_see_feedback():
 def test_llm_agent_rejects_multiple_samples():
     with pytest.raises(ValueError):
         LLMAgent(ScriptedBackend(lambda *_: ""), SamplingParams(n=2, temperature=1.0))
+
+
+def test_perturb_answer_handles_digit_runs_past_int64():
+    rng = np.random.default_rng(0)
+    out = perturb_answer("x 1234567890123456789012 y 7", rng)
+    head, number, tail, small = out.split(" ")
+    assert head == "x" and tail == "y" and number.isdigit() and len(number) <= 22 and small.isdigit()
+    assert perturb_answer("1234567890123456789012", np.random.default_rng(3)) == \
+        perturb_answer("1234567890123456789012", np.random.default_rng(3))

@@ -260,3 +260,76 @@ def test_serve_cli_subprocess(tmp_path, tiny):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+class OddReplies(BaseHTTPRequestHandler):
+    """Answers every request with the raw bytes in ``server.reply``."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.server.reply)))
+        self.end_headers()
+        self.wfile.write(self.server.reply)
+
+
+@pytest.fixture
+def odd():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), OddReplies)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _message(text, **extra):
+    return {"message": {"role": "assistant", "content": text}, "finish_reason": "stop", **extra}
+
+
+@pytest.mark.parametrize(("indices", "order"), [((None, 1), ["a", "b"]), (("1", 0), ["b", "a"]),
+                                                (("x", True), ["a", "b"]), ((1, 0), ["b", "a"])])
+def test_odd_choice_indices_sort_safely(odd, indices, order):
+    odd.reply = json.dumps({"choices": [_message("a", index=indices[0]), _message("b", index=indices[1])]}).encode()
+    gens = OpenAIBackend(odd.url, "m", api_key="", max_retries=0).generate([_chat()], SamplingParams(n=2,
+                                                                                                  temperature=1))
+    assert [g.text for g in gens] == order
+
+
+@pytest.mark.parametrize("usage", [b"1e400", b"-3", b"NaN", b"\"many\""])
+def test_odd_token_counts_become_zero(odd, usage):
+    odd.reply = b'{"choices": [{"message": {"content": "a"}}], "usage": {"prompt_tokens": ' + usage + \
+        b', "completion_tokens": ' + usage + b"}}"
+    gens = OpenAIBackend(odd.url, "m", api_key="", max_retries=0).generate([_chat()], SamplingParams())
+    assert gens[0].text == "a" and gens[0].prompt_tokens == 0 and gens[0].completion_tokens == 0
+
+
+def test_deeply_nested_reply_is_a_backend_error(odd):
+    odd.reply = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(BackendError, match="nested too deeply"):
+        OpenAIBackend(odd.url, "m", api_key="", max_retries=0).generate([_chat()], SamplingParams())
+    gens = OpenAIBackend(odd.url, "m", api_key="", max_retries=0, on_error="return").generate([_chat()])
+    assert gens[0].finish_reason == "error" and "nested" in gens[0].error
+
+
+def test_unforeseen_parse_failure_is_a_backend_error(odd, monkeypatch):
+    odd.reply = json.dumps(OK_BODY).encode()
+    backend = OpenAIBackend(odd.url, "m", api_key="", max_retries=0)
+
+    def broken(data, n):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(backend, "parse_response", broken)
+    with pytest.raises(BackendError, match="KeyError"):
+        backend.generate([_chat()])
+    backend.on_error = "return"
+    assert backend.generate([_chat()])[0].finish_reason == "error"
+
+
+def test_non_finite_retry_after_is_ignored():
+    assert retry_after_seconds("nan") is None and retry_after_seconds("inf") is None

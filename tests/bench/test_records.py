@@ -249,6 +249,21 @@ def test_bad_records_are_reported_one_by_one(tmp_path):
     assert "must be an object" in reasons["rows.jsonl#7"]
 
 
+def test_undecodable_lines_cost_only_themselves(tmp_path):
+    """Bad UTF-8, deep nesting and a last line cut mid-character are per-line problems; a BOM is tolerated."""
+    maze = json.loads((FIXTURES / "d1" / "maze" / "annotations.json").read_text())[0]
+    good = [json.dumps({**maze, "index": f"good{i}"}, ensure_ascii=False).encode() for i in range(3)]
+    lines = [b"\xef\xbb\xbf" + good[0], b'{"id": "\xff\xfe"}', good[1], b"[" * 100_000, good[2],
+             '{"id": "日本'.encode()[:-1]]
+    path = tmp_path / "rows.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    result = load_records(path)
+    assert [it.id for it in result.items] == ["good0", "good1", "good2"]
+    reasons = {p.record_id: p.reason for p in result.problems}
+    assert "not UTF-8" in reasons["rows.jsonl#1"] and "nested too deeply" in reasons["rows.jsonl#3"]
+    assert "not UTF-8" in reasons["rows.jsonl#5"] and len(reasons) == 3
+
+
 def test_unsupported_or_empty_inputs(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     assert "unsupported file type" in load_records(tmp_path / "notes.txt").problems[0].reason

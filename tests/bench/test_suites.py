@@ -130,6 +130,27 @@ def test_select_builds_a_named_sub_suite():
     assert len(bench.select(limit=7)) == 7
 
 
+def test_select_checks_task_names_and_limit():
+    mini = load_suite("mini")
+    assert {it.task for it in mini.select(tasks=["maze", "SUDOKU"])} == {"Maze", "Sudoku"}
+    with pytest.raises(ValueError, match="unknown task.*'Mazee'"):
+        mini.select(tasks=["Maze", "Mazee"])
+    assert len(mini.select(limit=0)) == 0
+    with pytest.raises(ValueError, match="limit"):
+        mini.select(limit=-1)
+
+
+def test_cli_honours_limit_zero_and_rejects_unknown_tasks(capsys):
+    import json
+
+    from mmhelix_env.bench.__main__ import main
+
+    assert main(["suite", "mini", "--limit", "0"]) == 0
+    assert json.loads(capsys.readouterr().out)["items"] == 0
+    with pytest.raises(SystemExit, match="unknown task.*'Mazee'"):
+        main(["suite", "mini", "--tasks", "Maze,Mazee"])
+
+
 def test_records_path_gives_a_records_suite():
     suite = load_suite(FIXTURES)
     assert len(suite) == 209 and len(suite.problems) == 1

@@ -381,3 +381,50 @@ def test_openai_agent_against_a_local_server(tmp_path, mini):
     image = [r for r in res.rows if r["modality"] == "image"]
     assert all(r["response"].endswith("\\boxed{no idea}") and r["image_sha256"] for r in image)
     assert res.meta["base_url"] == server.base_url and res.meta["model"] == "lookup"
+
+
+def test_odd_server_replies_become_failed_items_not_a_crash(tmp_path):
+    """A reply the backend cannot parse (nesting past the recursion limit) lands in errors.jsonl; the run goes on."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Deep(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = b"[" * 100_000 + b"]" * 100_000
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Deep)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        cfg = EvalConfig(agent="openai", model="m", base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
+                         suite="MMHelix/Maze-easy", limit=2, modalities=("text",), progress=False, bootstrap=0,
+                         max_retries=0)
+        res = run_eval(cfg, tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(res.failed) == 2 and not res.rows
+    errors = [json.loads(line) for line in (tmp_path / "errors.jsonl").read_text().splitlines()]
+    assert len(errors) == 2 and all("nested too deeply" in e["error"] for e in errors)
+
+
+def test_resume_and_report_only_skip_rows_that_are_not_results(tmp_path, capsys):
+    cfg = EvalConfig(agent="expert", suite="MMHelix/Maze-easy", limit=3, modalities=("text",), progress=False,
+                     bootstrap=0)
+    first = run_eval(cfg, tmp_path)
+    path = tmp_path / RESULTS_FILE
+    path.write_bytes(path.read_bytes() + b'[1]\n{"a": 1}\n{"fingerprint": 3}\n')
+    again = run_eval(cfg, tmp_path)
+    assert again.new_items == 0 and without_latency(again.rows) == without_latency(first.rows)
+    assert main(["--report-only", "--out", str(tmp_path), "--bootstrap", "0"]) == 0
+    err = capsys.readouterr().err
+    for line in (4, 5, 6):
+        assert f"line {line} skipped" in err

@@ -16,6 +16,7 @@ from agents.report import (
     item_scores,
     load_published,
     read_jsonl,
+    read_result_rows,
     render_markdown,
     write_report,
     write_summary,
@@ -222,3 +223,22 @@ def test_shipped_data_file_is_rebuilt_from_the_spec(tmp_path):
     out = tmp_path / "published.json"
     assert main(["--spec-dir", str(SPEC), "--out", str(out)]) == 0
     assert json.loads(out.read_text()) == load_published()
+
+
+def test_read_jsonl_skips_a_last_line_cut_mid_character(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(json.dumps({"a": 1}).encode() + b"\n" + '{"a": "日本'.encode()[:-1])
+    assert read_jsonl(path) == [{"a": 1}]
+
+
+def test_read_result_rows_skips_unusable_rows_with_their_line_numbers(tmp_path):
+    good = {"fingerprint": "f", "modality": "text", "task": "Maze"}
+    lines = [json.dumps(good), "[1]", json.dumps({"a": 1}), "{oops", json.dumps({**good, "sample": "x"}),
+             json.dumps({**good, "task": ["Maze"]}), json.dumps({**good, "fingerprint": "g"})]
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    rows, problems = read_result_rows(path)
+    assert [r["fingerprint"] for r in rows] == ["f", "g"]
+    assert [p.split(": line ")[1].split(" ")[0] for p in problems] == ["2", "3", "4", "5", "6"]
+    assert "not a JSON object" in problems[0] and "lacks fingerprint, modality, task" in problems[1]
+    assert "not valid JSON" in problems[2] and "non-integer sample" in problems[3] and "lacks task" in problems[4]
