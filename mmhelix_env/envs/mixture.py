@@ -192,7 +192,8 @@ class CurriculumEnv(MixtureEnv):
             self._recorded = True
             task = self._current.task.name
             changes_before = len(self.changes)
-            if task in self.levels:
+            # only episodes at the task's current level count (not replays forced through reset options)
+            if task in self.levels and self._current.instance.level == self.levels[task]:
                 self.record(task, reward > 0)
             if len(self.changes) > changes_before:
                 info["curriculum_change"] = dict(self.changes[-1])

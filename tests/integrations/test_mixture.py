@@ -129,3 +129,15 @@ def test_mixture_runs_in_an_async_vector_env_with_shared_memory():
         assert rewards.tolist() == [1.0, 1.0] and terminated.all()
     finally:
         vec.close()
+
+
+def test_curriculum_ignores_episodes_forced_at_another_level():
+    env = CurriculumEnv(["24Points"], window=2, start_level="easy", image_size=64)
+    for seed in range(4):  # replays at level 5 through reset options: not evidence about level 2
+        _, info = env.reset(seed=seed, options={"instance": mmhelix_env.make_instance("24Points", 5, seed)})
+        env.step(_right(info))
+    assert env.levels["24Points"] == 2 and env.success_rate("24Points") is None
+    for seed in range(2):
+        _, info = env.reset(seed=seed)
+        env.step(_right(info))
+    assert env.levels["24Points"] == 3
