@@ -83,9 +83,11 @@ def anchor_recall(rule_trace: str, text: str) -> float:
 
 
 def count_tokens(text: str, tokenizer: Any = None) -> int:
-    """Tokens by ``tokenizer`` (a transformers tokenizer), else word pieces (words and punctuation marks)."""
+    """Tokens by ``tokenizer`` (a transformers tokenizer) plus its EOS, as the AHPO trainer counts a demo against
+    ``max_completion_length``; else word pieces (words and punctuation marks)."""
     if tokenizer is not None:
-        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
+        eos = 1 if getattr(tokenizer, "eos_token_id", None) is not None else 0
+        return len(tokenizer(text, add_special_tokens=False)["input_ids"]) + eos
     return len(_WORD_PIECE.findall(text))
 
 

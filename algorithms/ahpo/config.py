@@ -76,7 +76,10 @@ class TrainConfig:
     tensorboard: str = "auto"  # auto (if installed) | true | false
     wandb: bool = False
     wandb_project: str | None = None
-    save_steps: int = 0  # 0: save only at the end
+    # 0: save only at the end. Must be a multiple of the optimiser steps per rollout batch
+    # (generation_batch_prompts / batch_prompts * num_iterations): TRL does not checkpoint the rollouts of a batch in
+    # progress, so only rollout-batch boundaries resume exactly (checked when the trainer is built and on resume).
+    save_steps: int = 0
     save_total_limit: int | None = 3
     resume: str | None = None  # a checkpoint dir, or "auto" for the newest under output_dir
     log_completions: bool = False

@@ -224,7 +224,8 @@ def ahpo_loss(logprobs: torch.Tensor | None, old_logprobs: torch.Tensor | None, 
               expert_logprobs: torch.Tensor | None = None, expert_mask: torch.Tensor | None = None,
               expert_gate: torch.Tensor | None = None, expert_advantages: torch.Tensor | None = None,
               ref_logprobs: torch.Tensor | None = None, importance_weights: torch.Tensor | None = None,
-              stats: NormStats | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+              stats: NormStats | None = None,
+              kl_bias_correction: bool = False) -> tuple[torch.Tensor, dict[str, float]]:
     """Loss of one (micro-)batch and its metrics.
 
     logprobs/old_logprobs/mask: (B, T) rollout token log-probs under pi_theta / pi_theta_old and response mask;
@@ -232,6 +233,7 @@ def ahpo_loss(logprobs: torch.Tensor | None, old_logprobs: torch.Tensor | None, 
     expert rows in this micro-batch, expert_gate: (E,) xi of each (0 = inactive), expert_advantages: (E,) (luffy).
     ref_logprobs: (B, T), used when ``cfg.kl_coef > 0``. importance_weights: (B, T) or (B, 1) per-token weights on
     the on-policy term (e.g. vLLM's truncated importance sampling). stats: global counts (default: this batch).
+    kl_bias_correction: weight the per-token KL by the importance ratio r (TRL's ``use_bias_correction_kl``).
     """
     device = (logprobs if logprobs is not None else expert_logprobs).device
     zero = torch.zeros((), device=device)
@@ -262,7 +264,7 @@ def ahpo_loss(logprobs: torch.Tensor | None, old_logprobs: torch.Tensor | None, 
                 raise ValueError("kl_coef > 0 needs ref_logprobs")
             delta = ref_logprobs - logprobs
             kl = torch.exp(delta) - delta - 1.0  # k3 estimator of KL(pi_theta || pi_ref)
-            token_loss = token_loss + cfg.kl_coef * kl
+            token_loss = token_loss + cfg.kl_coef * (kl * ratio if kl_bias_correction else kl)
             metrics["kl"] = float((kl.detach() * mask).sum() / mask.sum().clamp(min=1))
         weights = _token_weights(cfg, stats, mask.sum(1), expert=False)
         on_loss = (token_loss * mask * weights[:, None]).sum()

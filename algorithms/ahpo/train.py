@@ -62,6 +62,25 @@ def batch_layout(cfg: TrainConfig, world_size: int) -> dict[str, int]:
             "steps_per_generation": accumulation * generation // cfg.batch_prompts}
 
 
+def steps_per_rollout_batch(cfg: TrainConfig, layout: dict[str, int]) -> int:
+    """Optimiser steps trained on one rollout (generation) batch, over all its PPO epochs."""
+    return layout["steps_per_generation"] * cfg.num_iterations // layout["gradient_accumulation_steps"]
+
+
+def check_resume_points(cfg: TrainConfig, layout: dict[str, int], resume: str | None = None) -> None:
+    """Checkpoints must fall on rollout-batch boundaries: TRL keeps the rollouts of the current generation batch in
+    memory only, so a run resumed inside one would regenerate them and no longer match the uninterrupted run."""
+    period = steps_per_rollout_batch(cfg, layout)
+    if cfg.save_steps > 0 and cfg.save_steps % period:
+        raise ValueError(f"save_steps ({cfg.save_steps}) must be a multiple of the optimiser steps per rollout batch "
+                         f"({period} = generation_batch_prompts / batch_prompts * num_iterations), so that every "
+                         "checkpoint can be resumed exactly")
+    step = re.fullmatch(r"checkpoint-(\d+)", Path(resume).name) if resume else None
+    if step and int(step.group(1)) % period:
+        raise ValueError(f"{resume} lies inside a rollout batch ({period} optimiser steps each); resuming there "
+                         "is not exact")
+
+
 def report_targets(cfg: TrainConfig) -> list[str]:
     targets = []
     tensorboard = str(cfg.tensorboard).lower()
@@ -122,6 +141,10 @@ def build_trainer(cfg: TrainConfig, model=None, processor=None, callbacks: list 
                             expert_file=cfg.expert_file)
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     layout = batch_layout(cfg, world_size)
+    check_resume_points(cfg, layout)
+    if cfg.expert_file and cfg.expert_source != "dataset":
+        log.warning("expert_file=%s: its demos are used only with expert_source=dataset (now %r); the file "
+                    "supplies the prompts only", cfg.expert_file, cfg.expert_source)
     reward_funcs = [verifier_reward]
     reward_weights = [1.0]
     if cfg.partial_credit:  # train on the score; the 0-weight binary column still decides the gate
@@ -134,7 +157,7 @@ def build_trainer(cfg: TrainConfig, model=None, processor=None, callbacks: list 
         num_generations=cfg.group_size, max_completion_length=cfg.max_completion_length,
         temperature=cfg.temperature, top_p=cfg.top_p, beta=cfg.kl_coef, epsilon=cfg.clip_eps,
         epsilon_high=cfg.clip_eps_high if cfg.clip_eps_high is not None else cfg.clip_eps,
-        scale_rewards="group", loss_type="dapo", num_iterations=cfg.num_iterations,
+        num_iterations=cfg.num_iterations,  # loss_type / scale_rewards stay at their defaults (AHPOTrainer checks)
         mask_truncated_completions=False, reward_weights=reward_weights,
         use_cpu=cfg.use_cpu, bf16=cfg.bf16, seed=cfg.seed, data_seed=cfg.seed,
         logging_steps=cfg.logging_steps, report_to=report_targets(cfg) or "none",
@@ -168,6 +191,8 @@ def run(cfg: TrainConfig, model=None, processor=None, callbacks: list | None = N
     resume = cfg.resume
     if resume == "auto":
         resume = latest_checkpoint(out)
+    if resume:
+        check_resume_points(cfg, batch_layout(cfg, int(os.environ.get("WORLD_SIZE", "1"))), resume)
     trainer = build_trainer(cfg, model, processor, callbacks)
     started = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume)

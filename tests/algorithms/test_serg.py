@@ -135,3 +135,14 @@ def test_rewrite_through_a_real_agents_backend(tmp_path):
     assert main(["--tasks", "GraphIsomorphism", "--seeds", "0", "--out", str(out), "--backend", "transformers",
                  "--model", str(tmp_path / "tiny"), "--max-new-tokens", "8"]) == 0
     assert out.read_text() == ""
+
+
+def test_token_count_includes_eos_like_the_trainer():
+    """A demo the trainer accepts (its tokens + EOS <= max_completion_length) is one SERG keeps, and vice versa."""
+    pytest.importorskip("transformers")
+    from agents.testing import build_tokenizer
+    from algorithms.serg import count_tokens
+
+    tokenizer = build_tokenizer()
+    text = "<think>check</think> \\boxed{Yes}"
+    assert count_tokens(text, tokenizer) == len(tokenizer(text, add_special_tokens=False)["input_ids"]) + 1
