@@ -61,17 +61,25 @@ class Scripted(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-@pytest.fixture
-def fake():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+def _serve(handler, **attributes):
+    """A loopback server with ``handler`` in a daemon thread; yields it with ``.url`` set."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    server.script, server.requests, server.lock = [], [], threading.Lock()
+    for key, value in attributes.items():
+        setattr(server, key, value)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    yield server
-    server.shutdown()
-    server.server_close()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def fake():
+    yield from _serve(Scripted, script=[], requests=[], lock=threading.Lock())
 
 
 def _chat(text="hi", image=False):
@@ -278,14 +286,7 @@ class OddReplies(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def odd():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), OddReplies)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    yield server
-    server.shutdown()
-    server.server_close()
+    yield from _serve(OddReplies)
 
 
 def _message(text, **extra):

@@ -13,22 +13,11 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
 
-from algorithms.ahpo.config import load_config  # noqa: E402
 from algorithms.ahpo.train import run  # noqa: E402
+from tests.algorithms.helpers_ahpo import step_rows, tiny_config  # noqa: E402
 
 torch.set_num_threads(1)
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-
-def _cfg(tmp_path, *overrides):
-    base = ["use_cpu=true", "steps=2", "batch_prompts=1", "group_size=5", "max_completion_length=8", "image_size=56",
-            "expert_style=answer", "learning_rate=1e-3", "num_prompts=4", "tensorboard=false",
-            "tasks=[GraphIsomorphism]", f"output_dir={tmp_path}"]
-    return load_config(None, base + list(overrides))
-
-
-def _rows(path):
-    return [r for r in map(json.loads, open(path / "metrics.jsonl")) if "loss" in r]
 
 
 def _params(model):
@@ -37,13 +26,13 @@ def _params(model):
 
 @pytest.mark.parametrize("algorithm", ["ahpo", "grpo", "sft", "static_ahpo", "luffy", "hpt"])
 def test_two_steps_per_algorithm(tmp_path, algorithm):
-    cfg = _cfg(tmp_path, f"algorithm={algorithm}", "weight_decay=0.0")
+    cfg = _config(tmp_path, f"algorithm={algorithm}", "weight_decay=0.0")
     from agents.testing import tiny_vlm
 
     model, processor, _ = tiny_vlm()
     before = _params(model)
     trainer = run(cfg, model, processor)
-    rows = _rows(tmp_path)
+    rows = step_rows(tmp_path)
     assert [r["step"] for r in rows] == [1, 2]
     for r in rows:
         assert math.isfinite(r["loss"]) and "tokens_per_s" in r and "step_time" in r and "ahpo/clip_frac" in r
@@ -69,8 +58,8 @@ def test_same_seed_same_result_whatever_the_micro_batch_split(tmp_path):
     independent of the gradient-accumulation split (10 rollouts as 1 x 10 or 5 x 2)."""
     rows = {}
     for micro in (10, 2):
-        run(_cfg(tmp_path / str(micro), "batch_prompts=2", f"micro_batch_size={micro}", "steps=1"))
-        rows[micro] = _rows(tmp_path / str(micro))[0]
+        run(_config(tmp_path / str(micro), "batch_prompts=2", f"micro_batch_size={micro}", "steps=1"))
+        rows[micro] = step_rows(tmp_path / str(micro))[0]
     for key in ("loss", "grad_norm", "ahpo/gate_on", "ahpo/z_rollout_tokens", "ahpo/z_expert_tokens"):
         assert rows[10][key] == pytest.approx(rows[2][key], rel=1e-5), key
 
@@ -88,9 +77,9 @@ def test_two_processes(tmp_path):
            "--config", str(root / "examples" / "ahpo_tiny.yaml"), "steps=2", "batch_prompts=2", "save_steps=0",
            f"output_dir={tmp_path}"]
     subprocess.run(cmd, cwd=root, check=True, capture_output=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    first = _rows(tmp_path)[0]
+    first = step_rows(tmp_path)[0]
     assert first["ahpo/z_prompts"] == 2 and first["ahpo/z_rollouts"] == 10 and first["ahpo/z_experts"] == 2
-    for row in _rows(tmp_path):  # the loss parts are reduced over both processes
+    for row in step_rows(tmp_path):  # the loss parts are reduced over both processes
         assert row["ahpo/on_loss"] + row["ahpo/off_loss"] == pytest.approx(row["loss"], rel=1e-5, abs=1e-7)
 
 
@@ -98,15 +87,15 @@ def test_two_processes(tmp_path):
 def test_kill_and_resume_gives_the_same_next_step_loss(tmp_path, rollout_batch):
     """Checkpoints on rollout-batch boundaries (one, or two optimiser steps per rollout batch) resume exactly."""
     straight = tmp_path / "straight"
-    run(_cfg(straight, "steps=3", "algorithm=ahpo", "save_steps=2", *rollout_batch))
+    run(_config(straight, "steps=3", "algorithm=ahpo", "save_steps=2", *rollout_batch))
     # A run killed right after its step-2 checkpoint leaves exactly this directory behind (same seeds, same
     # steps); resume from a copy of it in a fresh output dir.
     killed = tmp_path / "killed"
     killed.mkdir()
     shutil.copytree(straight / "checkpoint-2", killed / "checkpoint-2")
-    run(_cfg(killed, "steps=3", "algorithm=ahpo", "save_steps=2", "resume=auto", *rollout_batch))
-    resumed = _rows(killed)
-    reference = [r for r in _rows(straight) if r["step"] == 3]
+    run(_config(killed, "steps=3", "algorithm=ahpo", "save_steps=2", "resume=auto", *rollout_batch))
+    resumed = step_rows(killed)
+    reference = [r for r in step_rows(straight) if r["step"] == 3]
     assert [r["step"] for r in resumed] == [3] and len(reference) == 1
     assert resumed[0]["loss"] == pytest.approx(reference[0]["loss"], rel=1e-5, abs=1e-7)
     assert resumed[0]["ahpo/expert_nll"] == pytest.approx(reference[0]["ahpo/expert_nll"], rel=1e-5)
@@ -128,25 +117,29 @@ def test_expert_demos_from_a_trace_file(tmp_path):
                                                                             "answer")})
     path = tmp_path / "serg.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows))
-    run(_cfg(tmp_path / "out", "steps=2", "expert_source=dataset", f"expert_file={path}", "num_prompts=2"))
-    has_expert = [r["ahpo/has_expert"] for r in _rows(tmp_path / "out")]
+    run(_config(tmp_path / "out", "steps=2", "expert_source=dataset", f"expert_file={path}", "num_prompts=2"))
+    has_expert = [r["ahpo/has_expert"] for r in step_rows(tmp_path / "out")]
     assert sorted(has_expert) == [0.0, 1.0]  # one prompt per step: the verified demo, then the rejected one
 
 
 def test_expert_longer_than_max_completion_is_dropped_once_per_prompt(tmp_path):
-    run(_cfg(tmp_path, "steps=1", "max_completion_length=3"))  # "\boxed{No}" + EOS is longer than 3 tokens
-    first = _rows(tmp_path)[0]
+    run(_config(tmp_path, "steps=1", "max_completion_length=3"))  # "\boxed{No}" + EOS is longer than 3 tokens
+    first = step_rows(tmp_path)[0]
     assert first["ahpo/experts_too_long"] == 1 and first["ahpo/has_expert"] == 0 and first["ahpo/gate_on"] == 0
 
 
 @pytest.mark.parametrize("extra", ["peft={r: 4, lora_alpha: 8, target_modules: [q_proj, v_proj]}", "kl_coef=0.05"])
 def test_trl_features_still_work(tmp_path, extra):
     """LoRA through peft, and the KL term with TRL's reference-model log-probs."""
-    run(_cfg(tmp_path, extra))
-    rows = _rows(tmp_path)
+    run(_config(tmp_path, extra))
+    rows = step_rows(tmp_path)
     assert len(rows) == 2 and all(math.isfinite(r["loss"]) for r in rows)
     if extra.startswith("peft"):
         assert (tmp_path / "final" / "adapter_model.safetensors").exists()
     else:
         assert "ahpo/kl" in rows[0] and rows[0]["ahpo/kl"] == pytest.approx(0.0, abs=1e-6)  # step 1: pi = pi_ref
         assert rows[1]["ahpo/kl"] > 0
+
+
+def _config(tmp_path, *overrides):
+    return tiny_config(tmp_path, *overrides, steps=2)

@@ -16,23 +16,12 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
 
 import algorithms.ahpo.trainer as trainer_module  # noqa: E402
-from algorithms.ahpo.config import load_config  # noqa: E402
 from algorithms.ahpo.train import build_trainer, check_resume_points, run  # noqa: E402
 from algorithms.ahpo.trainer import AHPOTrainer  # noqa: E402
+from tests.algorithms.helpers_ahpo import step_rows, tiny_config  # noqa: E402
 
 torch.set_num_threads(1)
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-
-def _cfg(tmp_path, *overrides):
-    base = ["use_cpu=true", "steps=1", "batch_prompts=1", "group_size=5", "max_completion_length=8", "image_size=56",
-            "expert_style=answer", "learning_rate=1e-3", "num_prompts=4", "tensorboard=false",
-            "tasks=[GraphIsomorphism]", f"output_dir={tmp_path}"]
-    return load_config(None, base + list(overrides))
-
-
-def _rows(path):
-    return [r for r in map(json.loads, open(path / "metrics.jsonl")) if "loss" in r]
 
 
 @pytest.fixture
@@ -70,7 +59,7 @@ def _row_logps(model, inputs, row: int, tokens: torch.Tensor, temperature: float
 
 
 def test_expert_nll_is_at_temperature_one_and_rollouts_at_the_sampling_temperature(tmp_path, capture_loss_calls):
-    run(_cfg(tmp_path, "temperature=0.5"))
+    run(_config(tmp_path, "temperature=0.5"))
     inputs, trainer, model = capture_loss_calls[0]
     rows = torch.nonzero(inputs["expert_gate"] > 0).flatten()
     assert rows.numel() == 1  # the random model fails every rollout: the gate is on for the prompt
@@ -96,8 +85,8 @@ def _fake_verdict(instance_json, text):
 def test_loss_parts_add_up_to_the_logged_loss_under_gradient_accumulation(tmp_path, monkeypatch):
     monkeypatch.setattr(trainer_module, "_verdict", _fake_verdict)
     # 10 rollouts per optimiser step in 5 micro-batches of 2; the KL term is part of on_loss.
-    run(_cfg(tmp_path, "batch_prompts=2", "micro_batch_size=2", "steps=2", "kl_coef=0.05"))
-    rows = _rows(tmp_path)
+    run(_config(tmp_path, "batch_prompts=2", "micro_batch_size=2", "steps=2", "kl_coef=0.05"))
+    rows = step_rows(tmp_path)
     assert len(rows) == 2
     for r in rows:
         assert r["ahpo/on_loss"] + r["ahpo/off_loss"] == pytest.approx(r["loss"], rel=1e-5, abs=1e-7)
@@ -115,10 +104,10 @@ def _counts(inputs) -> list[float]:
 
 def test_normaliser_is_the_exact_token_count_of_each_optimiser_step(tmp_path, capture_loss_calls):
     # 4 prompts per rollout batch, 2 per optimiser step (2 steps per rollout batch), 2 micro-batches per step
-    run(_cfg(tmp_path, "batch_prompts=2", "generation_batch_prompts=4", "micro_batch_size=5", "steps=2"))
+    run(_config(tmp_path, "batch_prompts=2", "generation_batch_prompts=4", "micro_batch_size=5", "steps=2"))
     assert len(capture_loss_calls) == 4
     keys = ("rollout_tokens", "expert_tokens", "rollouts", "experts")
-    logged = _rows(tmp_path)
+    logged = step_rows(tmp_path)
     for step, window in enumerate((capture_loss_calls[:2], capture_loss_calls[2:])):
         exact = [sum(values) for values in zip(*(_counts(inputs) for inputs, _, _ in window))]
         for inputs, _, _ in window:
@@ -131,19 +120,19 @@ def test_normaliser_is_the_exact_token_count_of_each_optimiser_step(tmp_path, ca
                                     "off_policy_mask_threshold: 0.5"])
 def test_unsupported_trl_options_are_refused(tmp_path, option):
     with pytest.raises(ValueError, match=option.split(":")[0]):
-        build_trainer(_cfg(tmp_path, f"trl={{{option}}}"))
+        build_trainer(_config(tmp_path, f"trl={{{option}}}"))
 
 
 def test_trl_options_at_their_defaults_are_accepted(tmp_path):
-    trainer = build_trainer(_cfg(tmp_path, "trl={delta: null, loss_type: dapo, top_entropy_quantile: 1.0}"))
+    trainer = build_trainer(_config(tmp_path, "trl={delta: null, loss_type: dapo, top_entropy_quantile: 1.0}"))
     assert trainer.args.loss_type == "dapo"
 
 
 def test_checkpoints_must_fall_on_rollout_batch_boundaries(tmp_path):
     two_steps_per_rollout = ["batch_prompts=1", "generation_batch_prompts=2"]
     with pytest.raises(ValueError, match="save_steps"):
-        build_trainer(_cfg(tmp_path, *two_steps_per_rollout, "save_steps=1"))
-    cfg = _cfg(tmp_path, *two_steps_per_rollout, "save_steps=2")
+        build_trainer(_config(tmp_path, *two_steps_per_rollout, "save_steps=1"))
+    cfg = _config(tmp_path, *two_steps_per_rollout, "save_steps=2")
     layout = {"per_device_train_batch_size": 5, "gradient_accumulation_steps": 1, "steps_per_generation": 2}
     check_resume_points(cfg, layout, str(tmp_path / "checkpoint-4"))
     with pytest.raises(ValueError, match="inside a rollout batch"):
@@ -157,5 +146,9 @@ def test_expert_file_without_dataset_source_warns(tmp_path, caplog):
     path = tmp_path / "demos.jsonl"
     path.write_text(json.dumps({"instance": inst.to_dict(), "response": "\\boxed{Yes}"}) + "\n")
     with caplog.at_level(logging.WARNING, logger="algorithms.ahpo"):
-        build_trainer(_cfg(tmp_path, f"expert_file={path}", "expert_source=rule_trace"))
+        build_trainer(_config(tmp_path, f"expert_file={path}", "expert_source=rule_trace"))
     assert "expert_source=dataset" in caplog.text
+
+
+def _config(tmp_path, *overrides):
+    return tiny_config(tmp_path, *overrides, steps=1)
