@@ -19,6 +19,7 @@ different plus one table constraint per cage); the test suite checks that both c
 
 from __future__ import annotations
 
+from collections import defaultdict
 from operator import itemgetter
 from typing import Any
 
@@ -108,14 +109,7 @@ class CageTable(Table):
             cache = unions[pos]
             acc = cache.get(m)
             if acc is None:
-                row = index[pos]
-                acc = 0
-                rest = m
-                while rest:
-                    low = rest & -rest
-                    acc |= row[low.bit_length() - 1]
-                    rest ^= low
-                cache[m] = acc
+                acc = cache[m] = _union(index[pos], m)
             alive &= acc
             if not alive:
                 return None
@@ -251,14 +245,14 @@ _GROUP: dict[tuple, tuple] = {}
 
 def _pair_tables(key: tuple, tuples) -> tuple[dict, dict, dict, dict]:
     """A two-cell cage as support tables: ``first[b]`` (``second[a]``) is the set of values of the first
-    (second) cell that some tuple pairs with value b (a); ``up_a``/``up_b`` cache unions over domains."""
+    (second) cell that some tuple pairs with value b (a), 0 for none; ``up_a``/``up_b`` cache unions over domains."""
     hit = _PAIR.get(key)
     if hit is None:
-        first: dict[int, int] = {}
-        second: dict[int, int] = {}
+        first: defaultdict[int, int] = defaultdict(int)
+        second: defaultdict[int, int] = defaultdict(int)
         for a, b in tuples:
-            first[b] = first.get(b, 0) | 1 << a
-            second[a] = second.get(a, 0) | 1 << b
+            first[b] |= 1 << a
+            second[a] |= 1 << b
         if len(_PAIR) > 50_000:  # pragma: no cover - bounded per-process cache
             _PAIR.clear()
         hit = _PAIR[key] = (first, second, {}, {})
@@ -437,25 +431,13 @@ def _count(n: int, specs, limit: int, max_nodes: int | None) -> int | None:
                 db = dom[b]
                 s = up_a.get(db)
                 if s is None:
-                    s = 0
-                    rest = db
-                    while rest:
-                        low = rest & -rest
-                        s |= first.get(low.bit_length() - 1, 0)
-                        rest ^= low
-                    up_a[db] = s
+                    s = up_a[db] = _union(first, db)
                 na = da & s
                 if not na:
                     return False
                 s = up_b.get(na)
                 if s is None:
-                    s = 0
-                    rest = na
-                    while rest:
-                        low = rest & -rest
-                        s |= second.get(low.bit_length() - 1, 0)
-                        rest ^= low
-                    up_b[na] = s
+                    s = up_b[na] = _union(second, na)
                 nb = db & s
                 if not nb:
                     return False

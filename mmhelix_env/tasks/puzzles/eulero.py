@@ -172,59 +172,20 @@ class LatinLine(Constraint):
         s1, s2, s3 = self.s1, self.s2, self.s3
         lg: list[int] = []
         ng: list[int] = []
-        fl = ol = tl = fn = on = tn = 0
-        open_l = open_n = 0
-        for v in vs:  # the projections and their summary in one pass
+        for v in vs:  # the letter and number projections of every cell
             m = dom[v]
-            a = (m + fill) & guards
+            lg.append((m + fill) & guards)
             x = m | m >> s1
             x |= x >> s2
-            b = (x | x >> s3) & full
-            lg.append(a)
-            ng.append(b)
-            if a & (a - 1):
-                tl |= ol & a
-                ol |= a
-                open_l += 1
-            elif fl & a or not a:
-                return None
-            else:
-                fl |= a
-            if b & (b - 1):
-                tn |= on & b
-                on |= b
-                open_n += 1
-            elif fn & b:
-                return None
-            else:
-                fn |= b
-        if not (open_l or open_n):  # every pair decided, letters and numbers all different
-            return []
+            ng.append((x | x >> s3) & full)
         changed: list[int] = []
-        first = True
         while True:
-            if first:
-                first = False
-            else:
-                fl = ol = tl = fn = on = tn = 0
-                open_l = open_n = 0
-                for a, b in zip(lg, ng):
-                    if a & (a - 1):
-                        tl |= ol & a
-                        ol |= a
-                        open_l += 1
-                    elif fl & a or not a:
-                        return None
-                    else:
-                        fl |= a
-                    if b & (b - 1):
-                        tn |= on & b
-                        on |= b
-                        open_n += 1
-                    elif fn & b:
-                        return None
-                    else:
-                        fn |= b
+            summary = _tally(lg, ng)
+            if summary is None:
+                return None
+            fl, ol, tl, fn, on, tn, open_l, open_n = summary
+            if not (open_l or open_n):  # every pair decided, letters and numbers all different
+                return changed
             naked_l = ol & fl
             naked_n = on & fn
             ol &= ~fl
@@ -275,6 +236,31 @@ class LatinLine(Constraint):
     def satisfied(self, values) -> bool:
         pairs = [pair_of(self.n, values[v]) for v in self.vars]
         return len({p[0] for p in pairs}) == len(pairs) == len({p[1] for p in pairs})
+
+
+def _tally(lg: list[int], ng: list[int]) -> tuple[int, ...] | None:
+    """Summary of the projected domains: fixed, open and twice-open letter (number) bits and the open counts;
+    None when two cells are fixed to one letter (number) or a cell has no letter left."""
+    fl = ol = tl = fn = on = tn = 0
+    open_l = open_n = 0
+    for a, b in zip(lg, ng):
+        if a & (a - 1):
+            tl |= ol & a
+            ol |= a
+            open_l += 1
+        elif fl & a or not a:
+            return None
+        else:
+            fl |= a
+        if b & (b - 1):
+            tn |= on & b
+            on |= b
+            open_n += 1
+        elif fn & b:
+            return None
+        else:
+            fn |= b
+    return fl, ol, tl, fn, on, tn, open_l, open_n
 
 
 def build_csp(n: int) -> CSP:
