@@ -372,3 +372,14 @@ def latin_garbage(*extra: str) -> list[str]:
     """:func:`grid_garbage` with the Latin-grid answers in foreign digits and an overlong matrix (Calcudoku,
     Futoshiki, Skyscrapers)."""
     return grid_garbage("١ ٢ ٣ ٢ ٣ ١ ٣ ١ ٢", "２ ４", "[[" + "1, " * 6000 + "]]", *extra)
+
+
+def assert_verify_fast(task, inst: Instance, repeats: int = 50) -> None:
+    """The median verify of the expert answer stays under the issue's 1 ms bound."""
+    answer = task.expert_answer(inst)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        task.verify(inst, answer)
+        times.append(time.perf_counter() - t0)
+    assert np.median(times) < 0.001
